@@ -1,0 +1,135 @@
+/**
+ * Writes a complete lake (DESIGN §2) to a folder: dimension tables, Hive-partitioned fact
+ * tables, the access-control table and a `lake.json` manifest.
+ *
+ * The lake is built in a temporary sibling folder and renamed into place only when complete,
+ * so an interrupted run never leaves a partial lake where the gateway would read it.
+ */
+import { mkdir, rename, rm, rmdir, writeFile, readdir, access, constants } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { LAKE_TABLES, ACCESS_CONTROL, type LakeTable } from '../src/lake/layout.ts';
+import { sqlString } from '../src/lake/sql-text.ts';
+import { defaultAccessTable, serializeAccessTable } from '../src/acl/model.ts';
+import { Progress } from '../src/progress.ts';
+import { factSelects, modelStatements, DEFAULT_WINDOW, TRACKCODES_PER_SCALE, type LakeModel } from './model.ts';
+
+export interface GenerateOptions {
+  readonly seed: number;
+  readonly scale: number;
+  readonly out: string;
+  /** Query names granted in the default access table. */
+  readonly queryNames: readonly string[];
+  readonly memoryLimitMb?: number;
+  readonly progress?: boolean;
+}
+
+export interface LakeManifest {
+  readonly generator: 'lakegate-fake-data/1';
+  readonly seed: number;
+  readonly scale: number;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly rows: Record<string, number>;
+}
+
+export class GenerateError extends Error {
+  override name = 'GenerateError';
+}
+
+/** Refuse an output folder that exists and is not empty, or whose parent is not writable. */
+export async function checkOutput(out: string): Promise<void> {
+  const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return [];
+    if (e.code === 'ENOTDIR') throw new GenerateError(`--out ${out} exists and is not a folder`);
+    throw new GenerateError(`--out ${out} cannot be read: ${e.code}`);
+  });
+  if (entries.length > 0) throw new GenerateError(`--out ${out} is not empty; remove it or choose another folder`);
+  const parent = path.dirname(path.resolve(out));
+  await access(parent, constants.W_OK).catch(() => {
+    throw new GenerateError(`cannot write to ${parent} (parent of --out)`);
+  });
+}
+
+/** Cast every column to the layout's type, so the parquet schema is exactly DESIGN §2. */
+function typedSelect(t: LakeTable, from: string): string {
+  const cols = t.columns.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`);
+  if (t.partitionedByDt) cols.push('dt');
+  return `SELECT ${cols.join(', ')} FROM (${from})`;
+}
+
+export async function generateLake(opts: GenerateOptions): Promise<LakeManifest> {
+  const out = path.resolve(opts.out);
+  await checkOutput(out);
+  const model: LakeModel = {
+    seed: opts.seed,
+    trackcodes: Math.max(1, Math.round(TRACKCODES_PER_SCALE * opts.scale)),
+    ...DEFAULT_WINDOW,
+  };
+  const tmp = `${out}.tmp-${process.pid}-${Date.now()}`;
+  await mkdir(tmp, { recursive: true });
+  const statements = modelStatements(model);
+  const progress = new Progress(statements.length + LAKE_TABLES.length + 1, { quiet: opts.progress === false });
+
+  const db = await DuckDBInstance.create(':memory:', {
+    threads: String(os.availableParallelism()),
+    memory_limit: `${opts.memoryLimitMb ?? 3072}MB`,
+    preserve_insertion_order: 'false',
+    temp_directory: path.join(tmp, '.spill'),
+  });
+  const conn = await db.connect();
+  try {
+    for (const s of statements) {
+      progress.step(`building ${s.label}`);
+      await conn.run(s.sql);
+      progress.tick(s.label);
+    }
+    const facts = factSelects(model);
+    const rows: Record<string, number> = {};
+    for (const t of LAKE_TABLES) {
+      progress.step(`writing ${t.name}`);
+      const dir = path.join(tmp, t.name);
+      await mkdir(dir, { recursive: true });
+      const from = t.partitionedByDt ? facts[t.name as keyof typeof facts] : `SELECT * FROM ${t.name}`;
+      const target = t.partitionedByDt ? sqlString(dir) : sqlString(path.join(dir, 'data.parquet'));
+      const options = t.partitionedByDt
+        ? `FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), FILENAME_PATTERN 'part-{i}'`
+        : `FORMAT parquet, COMPRESSION zstd`;
+      const res = await conn.run(`COPY (${typedSelect(t, from)}) TO ${target} (${options})`);
+      rows[t.name] = Number(res.rowsChanged);
+      progress.tick(t.name);
+    }
+
+    progress.step('writing access control');
+    const clients = await conn.runAndReadAll('SELECT client_id FROM client ORDER BY client_id');
+    const clientIds = clients.getRows().map(([id]) => Number(id));
+    const acl = defaultAccessTable(clientIds, opts.queryNames);
+    await mkdir(path.join(tmp, ACCESS_CONTROL.table));
+    await writeFile(path.join(tmp, ACCESS_CONTROL.table, ACCESS_CONTROL.file), serializeAccessTable(acl));
+    rows[ACCESS_CONTROL.table] = acl.length;
+    progress.tick('access control');
+
+    const manifest: LakeManifest = {
+      generator: 'lakegate-fake-data/1',
+      seed: opts.seed,
+      scale: opts.scale,
+      window: { start: model.start, end: model.end },
+      rows,
+    };
+    await writeFile(path.join(tmp, 'lake.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+    conn.closeSync();
+    db.closeSync();
+    await rm(path.join(tmp, '.spill'), { recursive: true, force: true });
+    // An empty target folder (allowed by checkOutput) must go before the rename.
+    await rmdir(out).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'ENOENT') throw e;
+    });
+    await rename(tmp, out);
+    return manifest;
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw e;
+  } finally {
+    progress.finish();
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * The catalog of named queries: one SQL file per query in `queries/`, whose header comments
+ * declare what the catalog needs to know. Adding a query is one SQL file (plus its one-line
+ * Lambda file in `functions/`); the API, serverless.yml, named queries and tests pick it up.
+ *
+ * Header format (comment lines at the top of the file):
+ *
+ *   -- <one-line description>
+ *   -- @columns name type, name type, ...     (output columns, in order; JSON types below)
+ *   -- @limit default D max M                 (optional: the query takes `:limit` from the request)
+ *   -- @page key, key                         (optional: paginated by limit/nextToken over a
+ *                                              unique, ordered key; default 100, max 1000 rows)
+ *
+ * Parameters are the `:name`s used in the SQL; each name has one type for every query.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { compileNamedParams, type CompiledSql } from './sql.ts';
+import { queriesDir } from './config.ts';
+
+/** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
+export type OutputType = 'bigint' | 'integer' | 'double' | 'varchar' | 'boolean' | 'timestamp';
+const OUTPUT_TYPES: readonly OutputType[] = ['bigint', 'integer', 'double', 'varchar', 'boolean', 'timestamp'];
+
+/** Types of SQL parameters. */
+export type ParamType = 'timestamp' | 'integer' | 'boolean';
+
+/**
+ * Every parameter a query may use. `from`/`to` come from the request; the scope (`client_id`,
+ * `all_clients`) only ever comes from the authorizer's context; `limit` from the request where
+ * the query declares `@limit`.
+ */
+export const PARAM_TYPES = {
+  from: 'timestamp',
+  to: 'timestamp',
+  client_id: 'integer',
+  all_clients: 'boolean',
+  limit: 'integer',
+} as const satisfies Record<string, ParamType>;
+export type ParamName = keyof typeof PARAM_TYPES;
+
+export interface OutputColumn {
+  readonly name: string;
+  readonly type: OutputType;
+}
+
+export interface Bounds {
+  readonly default: number;
+  readonly max: number;
+}
+
+export interface NamedQuery {
+  /** Query name = endpoint path = SQL file name. */
+  readonly name: string;
+  readonly description: string;
+  /** The query file as written (Athena SQL, named parameters). */
+  readonly source: string;
+  readonly columns: readonly OutputColumn[];
+  /** Distinct parameter names the SQL uses. */
+  readonly params: readonly ParamName[];
+  /** `LIMIT :limit` bounds, for top-N queries. */
+  readonly limit?: Bounds;
+  /** Keyset pagination: unique sort key columns, and page-size bounds. */
+  readonly page?: { readonly keys: readonly string[] } & Bounds;
+  /** The SQL with positional `?` placeholders (Athena, Trino grammar check). */
+  readonly positional: CompiledSql;
+  /** The SQL with DuckDB `$name` placeholders. */
+  readonly dollar: CompiledSql;
+}
+
+export const PAGE_BOUNDS: Bounds = { default: 100, max: 1000 };
+
+const QUERY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** Parse one query file. Throws with the file name on any malformed header. */
+export function parseQuery(name: string, source: string): NamedQuery {
+  const fail = (msg: string): never => {
+    throw new Error(`queries/${name}.sql: ${msg}`);
+  };
+  if (!QUERY_NAME.test(name)) fail('query name must be lower_snake_case');
+  const header = source.split('\n').filter((l) => l.startsWith('--')).map((l) => l.slice(2).trim());
+  const tag = (t: string) => header.find((l) => l.startsWith(`@${t} `))?.slice(t.length + 2).trim();
+  const description = header.find((l) => !l.startsWith('@')) ?? fail('first comment line must describe the query');
+
+  const columns = (tag('columns') ?? fail('missing @columns')).split(',').map((c) => {
+    const [colName, type, ...rest] = c.trim().split(/\s+/);
+    if (!colName || !type || rest.length || !OUTPUT_TYPES.includes(type as OutputType)) fail(`bad column "${c.trim()}"`);
+    return { name: colName!, type: type as OutputType };
+  });
+
+  const bounds = (text: string): Bounds => {
+    const m = /^default (\d+) max (\d+)$/.exec(text) ?? fail(`bad bounds "${text}"`);
+    const b = { default: Number(m[1]), max: Number(m[2]) };
+    if (b.default < 1 || b.default > b.max) fail(`bad bounds "${text}"`);
+    return b;
+  };
+  const limitTag = tag('limit');
+  const pageTag = tag('page');
+  const page = pageTag === undefined ? undefined : { keys: pageTag.split(',').map((k) => k.trim()), ...PAGE_BOUNDS };
+  for (const k of page?.keys ?? []) if (!columns.some((c) => c.name === k)) fail(`@page key ${k} is not a column`);
+
+  const positional = compileNamedParams(source, 'positional');
+  const dollar = compileNamedParams(source, 'dollar');
+  const params = [...new Set(positional.order)] as ParamName[];
+  for (const p of params) if (!(p in PARAM_TYPES)) fail(`unknown parameter :${p}`);
+  for (const p of ['from', 'to', 'client_id', 'all_clients'] as const) {
+    if (!params.includes(p)) fail(`every query must use :${p} (range and client scope)`);
+  }
+  if (params.includes('limit') !== (limitTag !== undefined)) fail(':limit and @limit go together');
+  if (page && limitTag !== undefined) fail('@page and @limit are exclusive');
+
+  return {
+    name,
+    description,
+    source,
+    columns,
+    params,
+    ...(limitTag !== undefined ? { limit: bounds(limitTag) } : {}),
+    ...(page ? { page } : {}),
+    positional,
+    dollar,
+  };
+}
+
+/** Load every `*.sql` of a folder, sorted by name. */
+export function loadCatalog(dir: string): ReadonlyMap<string, NamedQuery> {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
+  return new Map(
+    files.map((f) => {
+      const name = f.slice(0, -'.sql'.length);
+      return [name, parseQuery(name, readFileSync(path.join(dir, f), 'utf8'))] as const;
+    }),
+  );
+}
+
+let cached: ReadonlyMap<string, NamedQuery> | undefined;
+
+/** The project's catalog (read once per process). */
+export function catalog(): ReadonlyMap<string, NamedQuery> {
+  cached ??= loadCatalog(queriesDir());
+  return cached;
+}
+
+/** A query by name; throws if unknown (a programming error: endpoints are generated from the catalog). */
+export function namedQuery(name: string): NamedQuery {
+  const q = catalog().get(name);
+  if (!q) throw new Error(`unknown named query "${name}"`);
+  return q;
+}

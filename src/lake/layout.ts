@@ -1,0 +1,73 @@
+/**
+ * The lake's tables, exactly as DESIGN §2 defines them. One description serves the fake-data
+ * generator, the DuckDB views, the Glue crawler targets and the tests, so a column is named once.
+ */
+
+export type ColumnType = 'INTEGER' | 'BIGINT' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN' | 'TIMESTAMP';
+
+export interface LakeTable {
+  readonly name: string;
+  readonly columns: readonly (readonly [name: string, type: ColumnType])[];
+  /** Fact tables are Hive-partitioned by `dt=YYYY-MM-DD`, the UTC date of `created_at`. */
+  readonly partitionedByDt: boolean;
+}
+
+const table = (name: string, partitionedByDt: boolean, columns: LakeTable['columns']): LakeTable => ({
+  name,
+  columns,
+  partitionedByDt,
+});
+
+export const LAKE_TABLES = [
+  table('country', false, [
+    ['country_id', 'INTEGER'], ['name', 'VARCHAR'], ['iso_code', 'VARCHAR'], ['currency', 'VARCHAR'],
+  ]),
+  table('city', false, [
+    ['city_id', 'INTEGER'], ['country_id', 'INTEGER'], ['name', 'VARCHAR'], ['timezone', 'VARCHAR'],
+  ]),
+  table('client', false, [
+    ['client_id', 'INTEGER'], ['enterprise_key', 'VARCHAR'], ['business_name', 'VARCHAR'],
+    ['commercial_name', 'VARCHAR'], ['city_id', 'INTEGER'],
+  ]),
+  table('service', false, [['service_id', 'INTEGER'], ['name', 'VARCHAR']]),
+  table('client_service', false, [['client_id', 'INTEGER'], ['service_id', 'INTEGER']]),
+  table('product_size', false, [
+    ['product_size_id', 'INTEGER'], ['name', 'VARCHAR'],
+    ['dim_x_cm', 'DOUBLE'], ['dim_y_cm', 'DOUBLE'], ['dim_z_cm', 'DOUBLE'],
+  ]),
+  table('route', false, [
+    ['route_id', 'INTEGER'], ['code', 'VARCHAR'], ['city_id', 'INTEGER'],
+    ['distance_km', 'DOUBLE'], ['base_price', 'DOUBLE'],
+  ]),
+  table('trackcode', true, [
+    ['trackcode_id', 'BIGINT'], ['code', 'VARCHAR'], ['client_id', 'INTEGER'], ['service_id', 'INTEGER'],
+    ['pickup_city_id', 'INTEGER'], ['drop_city_id', 'INTEGER'], ['product_size_id', 'INTEGER'],
+    ['product_weight_kg', 'DOUBLE'], ['product_price', 'DOUBLE'], ['crossdocking', 'BOOLEAN'],
+    ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
+    ['delivered_at', 'TIMESTAMP'],
+  ]),
+  table('orders', true, [
+    ['order_id', 'BIGINT'], ['trackcode_id', 'BIGINT'], ['client_id', 'INTEGER'], ['route_id', 'INTEGER'],
+    ['price', 'DOUBLE'], ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
+    ['start_time', 'TIMESTAMP'], ['end_time', 'TIMESTAMP'],
+  ]),
+] as const satisfies readonly LakeTable[];
+
+export const FACT_TABLES = LAKE_TABLES.filter((t) => t.partitionedByDt).map((t) => t.name);
+
+/**
+ * The access-control table lives in the lake beside the data, as JSON Lines so that the
+ * authorizer can read it without a parquet reader and Glue/Athena can still catalog it.
+ */
+export const ACCESS_CONTROL = {
+  table: 'access_control',
+  file: 'access_control.json',
+} as const;
+
+/** Relative path of the access-control object inside a lake root (or data bucket). */
+export const accessControlKey = `${ACCESS_CONTROL.table}/${ACCESS_CONTROL.file}`;
+
+/** Glob of a table's parquet files inside a lake root. */
+export function tableGlob(root: string, t: LakeTable): string {
+  return t.partitionedByDt ? `${root}/${t.name}/dt=*/*.parquet` : `${root}/${t.name}/*.parquet`;
+}
