@@ -53,7 +53,7 @@ try {
   console.log(
     `lake written to ${flags.out} in ${secs.toFixed(1)}s (seed ${flags.seed}, scale ${flags.scale}): ` +
       Object.entries(manifest.rows).map(([t, n]) => `${t} ${n}`).join(', ') +
-      ` — ${Math.round(total / secs).toLocaleString('en-US')} rows/s`,
+      ` — ${Math.round(total / secs).toLocaleString('en-US')} rows/s, peak memory ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
   );
 } catch (e) {
   if (e instanceof GenerateError) fail(e.message);

@@ -5,7 +5,7 @@
  * The lake is built in a temporary sibling folder and renamed into place only when complete,
  * so an interrupted run never leaves a partial lake where the gateway would read it.
  */
-import { mkdir, rename, rm, rmdir, writeFile, readdir, access, constants } from 'node:fs/promises';
+import { mkdir, rename, rm, rmdir, stat, writeFile, readdir, access, constants } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -37,17 +37,21 @@ export class GenerateError extends Error {
   override name = 'GenerateError';
 }
 
-/** Refuse an output folder that exists and is not empty, or whose parent is not writable. */
+/** Refuse an output folder that exists and is not empty, or whose parent is not a writable folder. */
 export async function checkOutput(out: string): Promise<void> {
-  const entries = await readdir(out).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'ENOENT') return [];
-    if (e.code === 'ENOTDIR') throw new GenerateError(`--out ${out} exists and is not a folder`);
-    throw new GenerateError(`--out ${out} cannot be read: ${e.code}`);
+  const target = await stat(out).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return undefined;
+    throw new GenerateError(`--out ${out} cannot be read (${e.code})`);
   });
-  if (entries.length > 0) throw new GenerateError(`--out ${out} is not empty; remove it or choose another folder`);
+  if (target && !target.isDirectory()) throw new GenerateError(`--out ${out} exists and is not a folder`);
+  if (target && (await readdir(out)).length > 0) {
+    throw new GenerateError(`--out ${out} is not empty; remove it or choose another folder`);
+  }
   const parent = path.dirname(path.resolve(out));
+  const parentStat = await stat(parent).catch(() => undefined);
+  if (!parentStat?.isDirectory()) throw new GenerateError(`cannot write ${out}: ${parent} is not an existing folder`);
   await access(parent, constants.W_OK).catch(() => {
-    throw new GenerateError(`cannot write to ${parent} (parent of --out)`);
+    throw new GenerateError(`cannot write ${out}: ${parent} is not writable`);
   });
 }
 
@@ -73,7 +77,7 @@ export async function generateLake(opts: GenerateOptions): Promise<LakeManifest>
 
   const db = await DuckDBInstance.create(':memory:', {
     threads: String(os.availableParallelism()),
-    memory_limit: `${opts.memoryLimitMb ?? 3072}MB`,
+    memory_limit: `${opts.memoryLimitMb ?? 2560}MB`,
     preserve_insertion_order: 'false',
     temp_directory: path.join(tmp, '.spill'),
   });

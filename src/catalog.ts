@@ -8,8 +8,9 @@
  *   -- <one-line description>
  *   -- @columns name type, name type, ...     (output columns, in order; JSON types below)
  *   -- @limit default D max M                 (optional: the query takes `:limit` from the request)
- *   -- @page key, key                         (optional: paginated by limit/nextToken over a
- *                                              unique, ordered key; default 100, max 1000 rows)
+ *   -- @page created_at, key                  (optional: paginated by limit/nextToken over a
+ *                                              unique sort key starting with the range column;
+ *                                              default 100, max 1000 rows)
  *
  * Parameters are the `:name`s used in the SQL; each name has one type for every query.
  */
@@ -98,6 +99,8 @@ export function parseQuery(name: string, source: string): NamedQuery {
   const pageTag = tag('page');
   const page = pageTag === undefined ? undefined : { keys: pageTag.split(',').map((k) => k.trim()), ...PAGE_BOUNDS };
   for (const k of page?.keys ?? []) if (!columns.some((c) => c.name === k)) fail(`@page key ${k} is not a column`);
+  // Paging resumes a range from its cursor, so the first key must be the range column.
+  if (page && page.keys[0] !== 'created_at') fail('the first @page key must be created_at (the range column)');
 
   const positional = compileNamedParams(source, 'positional');
   const dollar = compileNamedParams(source, 'dollar');

@@ -1,0 +1,21 @@
+import { DuckDbEngine } from '../../src/engine/duckdb.ts';
+import type { NamedQuery } from '../../src/catalog.ts';
+import type { QueryEngine, QueryParams, Row } from '../../src/engine/types.ts';
+
+export function openDuckDb(lakeDir: string, caches = true): Promise<DuckDbEngine> {
+  return DuckDbEngine.create({ lakeDir, threads: 2, memoryMb: 512, caches });
+}
+
+/** Every row of a query: all pages followed for paginated queries. */
+export async function runAll(engine: QueryEngine, query: NamedQuery, params: QueryParams, pageSize = 1000): Promise<Row[]> {
+  const deadline = Date.now() + 30_000;
+  if (!query.page) return [...(await engine.run({ query, params, deadline })).rows];
+  const rows: Row[] = [];
+  let cursor: string | undefined;
+  do {
+    const r = await engine.run({ query, params, deadline, page: { size: pageSize, ...(cursor ? { cursor } : {}) } });
+    rows.push(...r.rows);
+    cursor = r.cursor ?? undefined;
+  } while (cursor);
+  return rows;
+}
