@@ -8,10 +8,9 @@ import { parseArgs } from 'node:util';
 import { catalog } from '../src/catalog.ts';
 import { lakeDir } from '../src/config.ts';
 import { generateLake, GenerateError } from './generate.ts';
+import { DEFAULT_SCALE, DEFAULT_SEED } from './defaults.ts';
 
 const USAGE = 'usage: npm run fake-data -- [--seed N] [--scale S] [--out DIR]';
-
-export const DEFAULT_SEED = 42;
 
 function fail(message: string): never {
   console.error(`fake-data: ${message}\n${USAGE}`);
@@ -36,7 +35,7 @@ function parseFlags(argv: string[]) {
   }
   const seed = values.seed === undefined ? DEFAULT_SEED : Number(values.seed);
   if (!/^-?\d+$/.test(values.seed ?? '0') || !Number.isSafeInteger(seed)) fail(`--seed must be an integer, got "${values.seed}"`);
-  const scale = values.scale === undefined ? 1 : Number(values.scale);
+  const scale = values.scale === undefined ? DEFAULT_SCALE : Number(values.scale);
   if (!/^\d+(\.\d+)?$/.test(values.scale ?? '1') || !(scale >= 0.0001 && scale <= 200)) {
     fail(`--scale must be a number from 0.0001 to 200 (1 ≈ 500k trackcodes), got "${values.scale}"`);
   }

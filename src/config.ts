@@ -64,3 +64,34 @@ export const engineConfig = memo(() => ({
    */
   queryDeadlineMs: intVar('LAKEGATE_QUERY_DEADLINE_MS', 25_000, 100, 28_000),
 }));
+
+/** The token authorizer's settings (DESIGN §5). */
+export const authConfig = memo(() => ({
+  issuer: env('LAKEGATE_JWT_ISSUER') ?? 'lakegate-local',
+  audience: env('LAKEGATE_JWT_AUDIENCE') ?? 'lakegate-api',
+  clockToleranceSec: intVar('LAKEGATE_JWT_CLOCK_TOLERANCE_SECONDS', 30, 0, 300),
+  maxTokenBytes: intVar('LAKEGATE_JWT_MAX_BYTES', 4096, 256, 10240),
+  maxAgeSec: intVar('LAKEGATE_JWT_MAX_AGE_SECONDS', 30 * 86400, 60, 366 * 86400),
+  /** PEM of the public key, inline (wins over the file and the parameter). */
+  publicKeyPem: env('LAKEGATE_JWT_PUBLIC_KEY'),
+  /** SSM parameter holding the PEM (AWS), read once per cold start. */
+  publicKeyParameter: env('LAKEGATE_JWT_PUBLIC_KEY_PARAMETER'),
+  /** HS256 only when a deployment explicitly sets a shared secret. */
+  hs256Secret: env('LAKEGATE_JWT_HS256_SECRET'),
+  /** `s3://bucket/key` of the access table on AWS; locally the lake's file. */
+  aclS3Uri: env('LAKEGATE_ACL_S3_URI'),
+  aclTtlMs: intVar('LAKEGATE_ACL_TTL_MS', 10_000, 0, 3_600_000),
+  aclMaxStaleMs: intVar('LAKEGATE_ACL_MAX_STALE_MS', 60_000, 0, 3_600_000),
+  aclReadTimeoutMs: intVar('LAKEGATE_ACL_READ_TIMEOUT_MS', 2_000, 50, 10_000),
+}));
+
+/** Page tokens (nextToken) are signed with this secret so clients cannot forge or alter them. */
+export const pageTokenConfig = memo(() => ({
+  /** base64 secret inline (tests), else the SSM SecureString parameter (AWS), else the local key file. */
+  secret: env('LAKEGATE_PAGE_TOKEN_SECRET'),
+  secretParameter: env('LAKEGATE_PAGE_TOKEN_SECRET_PARAMETER'),
+  ttlSec: intVar('LAKEGATE_PAGE_TOKEN_TTL_SECONDS', 3600, 60, 7 * 86400),
+}));
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+export const logLevel = memo(() => oneOf<LogLevel>('LAKEGATE_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'));

@@ -1,7 +1,8 @@
 /**
  * Error classes of the domain, each knowing its HTTP status and public code. One place
  * (http/response.ts) turns them into responses; anything else becomes a generic 500, so
- * internals (SQL, paths, bucket names, stack traces) never reach a client.
+ * internals (SQL, paths, bucket names, stack traces) never reach a client. Messages are
+ * always our own text: 4xx ones say what to fix, 5xx ones are generic (the reason is logged).
  */
 
 export abstract class ApiError extends Error {
@@ -9,10 +10,6 @@ export abstract class ApiError extends Error {
   abstract readonly code: string;
   /** Extra response headers (e.g. Retry-After). */
   readonly headers: Record<string, string> = {};
-  /** Whether `message` may be shown to the client (4xx: yes; 5xx: only our own generic text). */
-  get expose(): boolean {
-    return this.status < 500;
-  }
 }
 
 /** 400: a request parameter is missing, malformed, unknown, repeated or out of bounds. */

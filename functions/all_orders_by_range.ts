@@ -1,0 +1,3 @@
+import { queryHandler } from '../src/http/handler.ts';
+
+export const handler = queryHandler('all_orders_by_range');

@@ -1,0 +1,30 @@
+/** Replace the local access table atomically: write a sibling temp file, fsync, rename. */
+import { open, rename, rm, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+export class ConcurrentEdit extends Error {
+  override name = 'ConcurrentEdit';
+}
+
+/**
+ * Write `body` to `file` unless the file changed since `expectedVersion` was read (another
+ * edit won the race): readers see the old table or the new one, never a mix or a partial file.
+ */
+export async function replaceAtomically(file: string, body: string, expectedVersion: string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await open(tmp, 'wx', 0o644);
+  try {
+    await handle.writeFile(body);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    const now = await stat(file);
+    if (`${now.ino}-${now.size}-${now.mtimeMs}` !== expectedVersion) throw new ConcurrentEdit('the access table changed while this edit was prepared; run the command again');
+    await rename(tmp, file);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}

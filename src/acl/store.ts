@@ -1,0 +1,30 @@
+/**
+ * Where the access-control table is read from, behind one interface: the local lake now, the
+ * data bucket on AWS (acl/s3-store.ts). Each read may be conditional on the version last
+ * seen, so re-validating an unchanged table costs a stat (or an S3 304), not a download.
+ */
+import { readFile, stat } from 'node:fs/promises';
+
+export type AclRead = { readonly changed: false } | { readonly changed: true; readonly version: string; readonly body: string };
+
+export interface AclStore {
+  /** Read the table unless its version is still `knownVersion`. */
+  read(knownVersion?: string): Promise<AclRead>;
+  /** Where it is, for logs and error messages. */
+  readonly location: string;
+}
+
+/** A local file. Writers replace it atomically (write + rename), so a read sees one version. */
+export class FileAclStore implements AclStore {
+  constructor(readonly location: string) {}
+
+  async read(knownVersion?: string): Promise<AclRead> {
+    const before = await stat(this.location);
+    const version = `${before.ino}-${before.size}-${before.mtimeMs}`;
+    if (version === knownVersion) return { changed: false };
+    const body = await readFile(this.location, 'utf8');
+    // A file replaced between stat and read would pair a new body with an old version; then
+    // the next read sees the new version and reads again, so nothing stale sticks.
+    return { changed: true, version, body };
+  }
+}

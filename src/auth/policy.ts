@@ -1,0 +1,71 @@
+/**
+ * The authorizer's decision: a pure function of the verified client, the access table, the
+ * catalog and the method ARN being called.
+ *
+ * API Gateway caches the returned policy per token and reuses it for every method, so the
+ * policy must be the same whichever endpoint triggered it: Allow lists exactly the method ARNs
+ * of every query the client may call (never a wildcard, never just the current method).
+ */
+import type { AccessTable, RowScope } from '../acl/model.ts';
+import { grantedQueries } from '../acl/model.ts';
+
+/**
+ * `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{resource…}`
+ * (serverless-offline uses non-numeric placeholder account and API ids).
+ */
+const METHOD_ARN = /^(arn:aws[a-z-]*:execute-api:[a-z0-9-]+:[A-Za-z0-9-]+):([A-Za-z0-9-]+)\/([A-Za-z0-9_-]+)\/[A-Z]+\/[^\s*]*$/;
+
+export interface AuthorizerContext {
+  /** As strings/numbers, which is all API Gateway passes on (and as strings, to the handler). */
+  readonly clientId: string;
+  readonly rowScope: RowScope;
+  readonly maxRangeDays: number;
+}
+
+export type Decision =
+  | { readonly effect: 'Allow'; readonly clientId: number; readonly resources: readonly string[]; readonly context: AuthorizerContext }
+  | { readonly effect: 'Deny'; readonly clientId: number | null; readonly resources: readonly string[]; readonly reason: string };
+
+/** `arn:…:{apiId}/{stage}` of a method ARN; throws on anything else (fail closed). */
+export function apiStagePrefix(methodArn: string): string {
+  const m = METHOD_ARN.exec(methodArn);
+  if (!m) throw new Error('unexpected methodArn');
+  return `${m[1]}:${m[2]}/${m[3]}`;
+}
+
+export function denyAll(methodArn: string, clientId: number | null, reason: string): Decision {
+  let resources: string[];
+  try {
+    resources = [`${apiStagePrefix(methodArn)}/*/*`];
+  } catch {
+    resources = ['*']; // a Deny may be broad; only an Allow must be exact
+  }
+  return { effect: 'Deny', clientId, resources, reason };
+}
+
+export function decide(clientId: number, table: AccessTable, catalogNames: readonly string[], methodArn: string): Decision {
+  const rule = table.get(clientId);
+  if (!rule) return denyAll(methodArn, clientId, 'client not in the access table');
+  if (!rule.enabled) return denyAll(methodArn, clientId, 'client disabled');
+  const queries = grantedQueries(rule, catalogNames);
+  if (queries.length === 0) return denyAll(methodArn, clientId, 'no query granted');
+  const prefix = apiStagePrefix(methodArn);
+  return {
+    effect: 'Allow',
+    clientId,
+    resources: queries.map((q) => `${prefix}/GET/${q}`),
+    context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days },
+  };
+}
+
+/** The IAM policy document API Gateway expects from a TOKEN authorizer. */
+export function toAuthorizerResult(d: Decision) {
+  return {
+    principalId: d.clientId === null ? 'unknown' : String(d.clientId),
+    policyDocument: {
+      Version: '2012-10-17',
+      Statement: [{ Action: 'execute-api:Invoke', Effect: d.effect, Resource: [...d.resources] }],
+    },
+    ...(d.effect === 'Allow' ? { context: { ...d.context } } : {}),
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Bearer-token verification: a pure function of the header, the key ring and the policy.
+ * Any defect answers `Unauthorized` (→ 401), with the reason kept for logs only.
+ *
+ * jsonwebtoken checks exp/nbf/aud/iss only when present or configured, so this module requires
+ * them explicitly and always passes an `algorithms` allow-list derived from the key type.
+ */
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import jwt, { type Algorithm } from 'jsonwebtoken';
+
+export class Unauthorized extends Error {
+  override name = 'Unauthorized';
+  constructor(readonly reason: string) {
+    super('Unauthorized');
+  }
+}
+
+export interface VerificationKey {
+  /** `kid` the token's header must carry. */
+  readonly kid: string;
+  readonly key: KeyObject | Buffer;
+  readonly algorithm: Algorithm;
+}
+
+export interface TokenPolicy {
+  readonly issuer: string;
+  readonly audience: string;
+  /** Seconds of clock skew accepted on exp/nbf/iat. */
+  readonly clockToleranceSec: number;
+  /** Tokens longer than this are refused before any parsing (API Gateway's own cap is 10240). */
+  readonly maxTokenBytes: number;
+  /** Oldest accepted token (seconds since `iat`). */
+  readonly maxAgeSec: number;
+}
+
+export interface VerifiedToken {
+  readonly clientId: number;
+}
+
+/** base64url segments: header.payload.signature, each non-empty. */
+const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const CLIENT_ID = /^(0|[1-9]\d{0,8})$/;
+
+/** The token from an `Authorization` header value: exactly `Bearer <token>`. */
+export function bearerToken(header: string | undefined, maxTokenBytes: number): string {
+  if (header === undefined || header === '') throw new Unauthorized('no Authorization header');
+  if (header.length > maxTokenBytes + 'Bearer '.length) throw new Unauthorized('token too large');
+  const m = /^Bearer ([^\s]+)$/.exec(header);
+  if (!m) throw new Unauthorized('Authorization is not "Bearer <token>"');
+  return m[1]!;
+}
+
+export function verifyToken(token: string, keys: ReadonlyMap<string, VerificationKey>, policy: TokenPolicy, nowSec = Date.now() / 1000): VerifiedToken {
+  if (Buffer.byteLength(token) > policy.maxTokenBytes) throw new Unauthorized('token too large');
+  if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
+
+  const header = decodeSegment(token.slice(0, token.indexOf('.')));
+  if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
+  const key = keys.get(header.kid);
+  if (!key) throw new Unauthorized('unknown kid');
+  if (header.alg !== key.algorithm) throw new Unauthorized(`alg ${String(header.alg)} not allowed`);
+
+  let payload: unknown;
+  try {
+    payload = jwt.verify(token, key.key, {
+      algorithms: [key.algorithm],
+      issuer: policy.issuer,
+      audience: policy.audience,
+      clockTolerance: policy.clockToleranceSec,
+      maxAge: policy.maxAgeSec,
+      clockTimestamp: Math.floor(nowSec),
+    });
+  } catch (e) {
+    throw new Unauthorized((e as Error).message);
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new Unauthorized('payload is not an object');
+  const claims = payload as Record<string, unknown>;
+  // jsonwebtoken skips exp when absent: a token without one would never expire.
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new Unauthorized('exp missing or not a number');
+  if (typeof claims.iat !== 'number' || claims.iat > nowSec + policy.clockToleranceSec) throw new Unauthorized('iat missing or in the future');
+  if (typeof claims.sub !== 'string' || !CLIENT_ID.test(claims.sub)) throw new Unauthorized('sub is not a client id');
+  return { clientId: Number(claims.sub) };
+}
+
+function decodeSegment(segment: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  } catch {
+    // fall through
+  }
+  throw new Unauthorized('header is not a JSON object');
+}
+
+/** RFC 7638 thumbprint of a public key: a stable `kid` derived from the key itself. */
+export function keyThumbprint(publicKey: KeyObject): string {
+  const jwk = publicKey.export({ format: 'jwk' });
+  const members =
+    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  return createHash('sha256').update(JSON.stringify(members)).digest('base64url');
+}
+
+/** The verification key of a PEM public key: ES256 for P-256, RS256 for RSA ≥ 2048 bits. */
+export function publicVerificationKey(pem: string): VerificationKey {
+  const key = createPublicKey(pem);
+  const details = key.asymmetricKeyDetails;
+  let algorithm: Algorithm;
+  if (key.asymmetricKeyType === 'ec' && details?.namedCurve === 'prime256v1') algorithm = 'ES256';
+  else if (key.asymmetricKeyType === 'rsa' && (details?.modulusLength ?? 0) >= 2048) algorithm = 'RS256';
+  else throw new Error('JWT public key must be EC P-256 or RSA ≥ 2048 bits');
+  return { kid: keyThumbprint(key), key, algorithm };
+}
+
+/** An HS256 verification key, only when a deployment explicitly configures a shared secret. */
+export function sharedSecretKey(secret: string): VerificationKey {
+  if (Buffer.byteLength(secret) < 32) throw new Error('HS256 secret must be at least 32 bytes');
+  return { kid: createHash('sha256').update(secret).digest('base64url').slice(0, 16), key: Buffer.from(secret), algorithm: 'HS256' };
+}

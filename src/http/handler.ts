@@ -1,0 +1,60 @@
+/**
+ * The shared query handler: every `functions/<query>.ts` is `queryHandler('<query>')`.
+ * Scope from the authorizer only → validated parameters → engine → JSON/CSV; every error is
+ * mapped in http/response.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { namedQuery } from '../catalog.ts';
+import { engineConfig } from '../config.ts';
+import { getEngine } from '../engine/index.ts';
+import { Forbidden } from '../errors.ts';
+import { pageTokens } from './page-tokens.ts';
+import { parseRequest, readScope } from './params.ts';
+import { answerResponse, errorResponse, negotiate } from './response.ts';
+
+/** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
+const RESPONSE_MARGIN_MS = 1500;
+
+function header(headers: APIGatewayProxyEvent['headers'] | null, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
+  return undefined;
+}
+
+/** Query-string values as lists (REST APIs give both forms; older callers only the single one). */
+function queryValues(event: APIGatewayProxyEvent): Record<string, string[] | undefined> {
+  if (event.multiValueQueryStringParameters) return event.multiValueQueryStringParameters;
+  return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v === undefined ? undefined : [v]]));
+}
+
+export function queryHandler(name: string) {
+  const query = namedQuery(name); // an unknown name fails at cold start, not per request
+  return async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    try {
+      const scope = readScope(event.requestContext?.authorizer);
+      if (!scope) throw new Forbidden('no client scope from the authorizer');
+      const format = negotiate(header(event.headers, 'accept'));
+      const request = parseRequest(query, queryValues(event), scope);
+      const engine = await getEngine();
+      const binding = {
+        engine: engine.name, query: query.name, clientId: scope.clientId, allClients: scope.allClients,
+        from: request.normalized.from as string, to: request.normalized.to as string,
+      };
+      const tokens = request.page ? await pageTokens() : undefined;
+      const cursor = request.page?.nextToken !== undefined ? tokens!.open(request.page.nextToken, binding) : undefined;
+      const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      const result = await engine.run({
+        query,
+        params: request.params,
+        deadline: Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS),
+        requestKey: requestId,
+        ...(request.page ? { page: { size: request.page.size, ...(cursor !== undefined ? { cursor } : {}) } } : {}),
+      });
+      const nextToken = result.cursor === null ? null : tokens!.seal(binding, result.cursor);
+      return answerResponse({ query, params: request.normalized, result, nextToken }, format);
+    } catch (e) {
+      return errorResponse(e, requestId);
+    }
+  };
+}
