@@ -75,6 +75,8 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   }
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw new Unauthorized('payload is not an object');
   const claims = payload as Record<string, unknown>;
+  // JSON.parse makes `__proto__` an own property, harmless here, but no genuine token has one.
+  for (const k of ['__proto__', 'constructor', 'prototype']) if (Object.hasOwn(claims, k)) throw new Unauthorized(`claim ${k} refused`);
   // jsonwebtoken skips exp when absent: a token without one would never expire.
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new Unauthorized('exp missing or not a number');
   if (typeof claims.iat !== 'number' || claims.iat > nowSec + policy.clockToleranceSec) throw new Unauthorized('iat missing or in the future');

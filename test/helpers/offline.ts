@@ -1,0 +1,73 @@
+/**
+ * Starts the real gateway — `serverless offline` with the real authorizer and handlers,
+ * bundled by serverless-esbuild — on free loopback ports, over a lake and keys of the test's
+ * own, and waits for "Server ready".
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly output: () => string;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(env: Record<string, string>, timeoutMs = 120_000): Promise<Gateway> {
+  const [port, lambdaPort] = [await freePort(), await freePort()];
+  const buildDir = `.esbuild-test-${process.pid}-${port}`;
+  const child: ChildProcess = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', 'local'], {
+    env: {
+      ...process.env,
+      LAKEGATE_PORT: String(port),
+      LAKEGATE_LAMBDA_PORT: String(lambdaPort),
+      LAKEGATE_BUILD_DIR: buildDir,
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true, // its own process group, so stop() ends the workers too
+  });
+  let output = '';
+  child.stdout!.on('data', (d) => (output += d));
+  child.stderr!.on('data', (d) => (output += d));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const check = () => {
+      if (output.includes('Server ready')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`gateway exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        process.kill(-child.pid!, 'SIGTERM');
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(buildDir, { recursive: true, force: true });
+    },
+  };
+}

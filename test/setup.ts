@@ -1,0 +1,2 @@
+// Loaded by mocha before the tests (.mocharc.json "require"): quiet logs unless asked for.
+process.env.LAKEGATE_LOG_LEVEL ??= 'silent';
