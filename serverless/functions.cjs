@@ -38,6 +38,12 @@ module.exports = async ({ resolveVariable }) => {
       timeout: 10,
     },
   };
+  functions.whoami = {
+    handler: 'functions/whoami.handler',
+    description: 'Who the bearer token is for: client, row scope, maximum range',
+    memorySize: 128,
+    events: [{ http: { path: 'whoami', method: 'get', authorizer } }],
+  };
   const queries = readdirSync(path.join(root, 'queries')).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
   for (const name of queries) {
     if (!existsSync(path.join(root, 'functions', `${name}.ts`))) {

@@ -61,6 +61,11 @@ export interface NamedQuery {
   readonly params: readonly ParamName[];
   /** `LIMIT :limit` bounds, for top-N queries. */
   readonly limit?: Bounds;
+  /**
+   * Days before `from` whose partitions the query may read (`:from - INTERVAL 'N' DAY` in its
+   * SQL, 0 if none): every fact partition it reads is within [from − lookback, to].
+   */
+  readonly lookbackDays: number;
   /** Keyset pagination: unique sort key columns, and page-size bounds. */
   readonly page?: { readonly keys: readonly string[] } & Bounds;
   /** The SQL with positional `?` placeholders (Athena, Trino grammar check). */
@@ -112,12 +117,18 @@ export function parseQuery(name: string, source: string): NamedQuery {
   if (params.includes('limit') !== (limitTag !== undefined)) fail(':limit and @limit go together');
   if (page && limitTag !== undefined) fail('@page and @limit are exclusive');
 
+  const sqlBody = source.replace(/--.*$/gm, '');
+  const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
+  for (const m of lookbacks) if (m[2]!.toUpperCase() !== 'DAY') fail(`write lookbacks as :from - INTERVAL 'N' DAY (found ${m[0]})`);
+  const lookbackDays = Math.max(0, ...lookbacks.map((m) => Number(m[1])));
+
   return {
     name,
     description,
     source,
     columns,
     params,
+    lookbackDays,
     ...(limitTag !== undefined ? { limit: bounds(limitTag) } : {}),
     ...(page ? { page } : {}),
     positional,

@@ -185,7 +185,7 @@ describe('token authorizer', () => {
       for (const q of ['count_orders_by_range', 'all_orders_by_range']) {
         const r = await call(`Bearer ${good}`, q);
         expect(statement(r).Effect).to.equal('Allow');
-        expect(statement(r).Resource).to.deep.equal(NAMES.map(arn));
+        expect(statement(r).Resource).to.deep.equal([...NAMES, 'whoami'].map(arn));
         expect(r.principalId).to.equal('4');
         expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366 });
       }
@@ -194,7 +194,7 @@ describe('token authorizer', () => {
     it('a restricted client: Allow lists only its grants, so another query is refused (403) even from a cached policy', async () => {
       const r = await call(`Bearer ${mint(key, '3')}`, 'most_required_service_by_range');
       expect(statement(r).Effect).to.equal('Allow');
-      expect(statement(r).Resource).to.deep.equal([arn('count_orders_by_range'), arn('count_trackcode_by_range')]);
+      expect(statement(r).Resource).to.deep.equal([arn('count_orders_by_range'), arn('count_trackcode_by_range'), arn('whoami')]);
       expect(statement(r).Resource).to.not.include(arn('most_required_service_by_range'));
       expect(statement(r).Resource.some((x) => x.includes('*'))).to.equal(false);
     });

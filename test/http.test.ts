@@ -117,6 +117,14 @@ describe('gateway over HTTP (serverless offline)', function () {
     expect(new Set(rows.map((r) => r.order_id)).size).to.equal(rows.length);
   });
 
+  it('whoami answers who the token is for', async () => {
+    const r = await getAs(9000, '/whoami');
+    expect(r.status).to.equal(200);
+    expect(await r.json()).to.deep.equal({ clientId: 9000, rowScope: 'all', maxRangeDays: 3660 });
+    expect((await get('/whoami')).status).to.equal(401);
+    expect((await getAs(13, '/whoami')).status).to.equal(403);
+  });
+
   it('row scope all (analysts) sees every client', async () => {
     const q = catalog().get('count_orders_by_range')!;
     const body = await (await getAs(9000, `/count_orders_by_range?from=${RANGE.from}&to=${RANGE.to}`)).json();

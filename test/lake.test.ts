@@ -158,7 +158,6 @@ describe('fake-data lake', function () {
       readdirSync(path.join(dir, table))
         .filter((d) => !days || days.includes(d.slice('dt='.length)))
         .flatMap((d) => readdirSync(path.join(dir, table, d)).map((f) => path.join(dir, table, d, f)));
-    const scan = (table: string, days: string[]) => `${files(table, days).length}/${files(table).length}`;
     const dayRange = (first: string, n: number) =>
       Array.from({ length: n }, (_, i) => new Date(Date.parse(`${first}T00:00:00Z`) + i * 86_400_000).toISOString().slice(0, 10));
     const factBytes = [...files('trackcode'), ...files('orders')].reduce((n, f) => n + statSync(f).size, 0);
@@ -173,10 +172,10 @@ describe('fake-data lake', function () {
           ...(query.page ? { page: { size: 100 } } : {}),
         });
         const table = query.source.includes('FROM orders') ? 'orders' : 'trackcode';
-        const expected = [scan(table, week)];
-        if (query.name === 'all_orders_by_range') expected.push(scan('trackcode', dayRange('2024-05-27', 15)));
-        const factScans = p.scans.filter((s) => expected.some((e) => e.endsWith(s.files.slice(s.files.indexOf('/')))));
-        expect(factScans.map((s) => s.files).sort(), query.name).to.deep.equal(expected.sort());
+        const expected = [files(table, week).length];
+        if (query.name === 'all_orders_by_range') expected.push(files('trackcode', dayRange('2024-05-27', 15)).length);
+        const factScans = p.scans.filter((s) => s.filesRead > 1); // dimension tables are one file each
+        expect(factScans.map((s) => s.filesRead).sort(), query.name).to.deep.equal(expected.sort());
         expect(p.bytesRead / factBytes, query.name).to.be.below(0.05);
       }
     } finally {

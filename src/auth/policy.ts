@@ -4,7 +4,8 @@
  *
  * API Gateway caches the returned policy per token and reuses it for every method, so the
  * policy must be the same whichever endpoint triggered it: Allow lists exactly the method ARNs
- * of every query the client may call (never a wildcard, never just the current method).
+ * of every query the client may call, plus `whoami` (never a wildcard, never just the current
+ * method).
  */
 import type { AccessTable, RowScope } from '../acl/model.ts';
 import { grantedQueries } from '../acl/model.ts';
@@ -21,6 +22,12 @@ export interface AuthorizerContext {
   readonly rowScope: RowScope;
   readonly maxRangeDays: number;
 }
+
+/**
+ * Endpoints every enabled client may call besides its queries: `whoami` answers who the token
+ * is for (client, row scope, maximum range), so clients can check their token.
+ */
+export const ACCOUNT_ENDPOINTS = ['whoami'] as const;
 
 export type Decision =
   | { readonly effect: 'Allow'; readonly clientId: number; readonly resources: readonly string[]; readonly context: AuthorizerContext }
@@ -53,7 +60,7 @@ export function decide(clientId: number, table: AccessTable, catalogNames: reado
   return {
     effect: 'Allow',
     clientId,
-    resources: queries.map((q) => `${prefix}/GET/${q}`),
+    resources: [...queries, ...ACCOUNT_ENDPOINTS].map((q) => `${prefix}/GET/${q}`),
     context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days },
   };
 }

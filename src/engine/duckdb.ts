@@ -5,11 +5,12 @@
  */
 import {
   BIGINT, BOOLEAN, DOUBLE, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
-  type DuckDBType, type DuckDBValue,
+  type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamType } from '../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../errors.ts';
-import { createLakeViews } from './duckdb-views.ts';
+import { LAKE_TABLES } from '../lake/layout.ts';
+import { createLakeViews, daysBetween, narrowedFactRelation } from './duckdb-views.ts';
 import type { Cell, QueryEngine, QueryParams, QueryRequest, QueryResult, Row } from './types.ts';
 import { integerCell, timestampCell } from './values.ts';
 
@@ -69,17 +70,34 @@ function decodeCursor(cursor: string, n: number): Cell[] {
   return keys as Cell[];
 }
 
+/**
+ * A pooled connection and what it has set up: the relation each fact table's TEMP view
+ * currently has (absent = the lake-wide view), and its prepared statements, reused while the
+ * views stay the same.
+ */
+interface Session {
+  readonly conn: DuckDBConnection;
+  readonly views: Map<string, string>;
+  readonly prepared: Map<string, DuckDBPreparedStatement>;
+}
+
+const MAX_PREPARED_PER_SESSION = 64;
+
+/** Longest range (in days of partitions) listed per request rather than globbed by DuckDB. */
+const NARROW_MAX_DAYS = 62;
+
 /** Failures that mean "the lake's files are unreadable", not "our SQL is wrong". */
 const DATA_FAULT = /(No files found|Could not open file|No such file|Invalid Input Error: File|not a parquet file|Invalid Error: .*parquet|IO Error)/i;
 
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb' as const;
-  private readonly idle: DuckDBConnection[] = [];
-  private readonly waiting: ((c: DuckDBConnection) => void)[] = [];
+  private readonly idle: Session[] = [];
+  private readonly waiting: ((s: Session) => void)[] = [];
   private open = 0;
 
   private constructor(
     private readonly db: DuckDBInstance,
+    private readonly lakeDir: string,
     private readonly maxConnections: number,
   ) {}
 
@@ -90,31 +108,39 @@ export class DuckDbEngine implements QueryEngine {
       // No TimeZone setting: the lake's columns are TIMESTAMP (UTC wall time, no zone), so
       // no cast depends on the session's time zone.
     });
-    const engine = new DuckDbEngine(db, opts.maxConnections ?? 8);
+    const engine = new DuckDbEngine(db, opts.lakeDir, opts.maxConnections ?? 8);
     // Views live in the database's catalog: created once, every pooled connection sees them.
-    const conn = await engine.acquire();
+    const session = await engine.acquire();
+    const conn = session.conn;
     // Parquet footers are cached (keyed by file and modification time), so repeated queries
     // over the same partitions skip re-reading metadata. Set once the built-in parquet
     // extension is loaded; GLOBAL so every pooled connection has it.
     const caches = opts.caches ?? true;
     await conn.run(`LOAD parquet; SET GLOBAL parquet_metadata_cache = ${caches}; SET GLOBAL enable_external_file_cache = ${caches}`);
     await createLakeViews(conn, opts.lakeDir);
-    engine.release(conn);
+    engine.release(session);
     return engine;
   }
 
   async run(req: QueryRequest): Promise<QueryResult> {
     const started = performance.now();
     const { sql, values, types } = this.statement(req);
-    const conn = await this.acquire();
-    const remaining = req.deadline - Date.now();
+    const session = await this.acquire();
+    try {
+      await this.narrow(session, req);
+    } catch (e) {
+      this.release(session);
+      throw new DataUnavailable((e as Error).message, { cause: e });
+    }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      conn.interrupt();
-    }, Math.max(0, remaining));
+      session.conn.interrupt();
+    }, Math.max(0, req.deadline - Date.now()));
     try {
-      const reader = await conn.runAndReadAll(sql, values, types);
+      const statement = await this.prepare(session, sql);
+      statement.bind(values, types);
+      const reader = await statement.runAndReadAll();
       const rows = this.rows(req.query, reader.columnNames(), reader.getRows());
       const page = req.page;
       let cursor: string | null = null;
@@ -136,7 +162,7 @@ export class DuckDbEngine implements QueryEngine {
       throw new EngineFailure(message, { cause: e });
     } finally {
       clearTimeout(timer);
-      this.release(conn);
+      this.release(session);
     }
   }
 
@@ -146,26 +172,72 @@ export class DuckDbEngine implements QueryEngine {
    */
   async profile(req: QueryRequest): Promise<{ bytesRead: number; scans: { files: string; filesRead: number }[] }> {
     const { sql, values, types } = this.statement(req);
-    const conn = await this.acquire();
+    const session = await this.acquire();
     try {
-      const reader = await conn.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values, types);
+      await this.narrow(session, req);
+      const reader = await session.conn.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values, types);
       const json = JSON.parse(String(reader.getRows()[0]![1]));
       const scans: { files: string; filesRead: number }[] = [];
       const walk = (node: { extra_info?: Record<string, string>; children?: unknown[] }) => {
         const info = node.extra_info;
-        if (info?.['Scanning Files']) scans.push({ files: info['Scanning Files'], filesRead: Number(info['Total Files Read'] ?? 0) });
+        // "Scanning Files: X/Y" appears only when filters pruned files; "Total Files Read" always.
+        const read = info?.['Total Files Read'];
+        if (read !== undefined) scans.push({ files: info!['Scanning Files'] ?? `${read}/${read}`, filesRead: Number(read) });
         for (const c of node.children ?? []) walk(c as typeof node);
       };
       walk(json);
       return { bytesRead: Number(json.total_bytes_read ?? 0), scans };
     } finally {
-      this.release(conn);
+      this.release(session);
     }
   }
 
   async close(): Promise<void> {
-    for (const c of this.idle.splice(0)) c.closeSync();
+    for (const s of this.idle.splice(0)) {
+      for (const p of s.prepared.values()) p.destroySync();
+      s.conn.closeSync();
+    }
     this.db.closeSync();
+  }
+
+  /** The session's prepared statement for this SQL (views unchanged since it was prepared). */
+  private async prepare(session: Session, sql: string): Promise<DuckDBPreparedStatement> {
+    let statement = session.prepared.get(sql);
+    if (!statement) {
+      if (session.prepared.size >= MAX_PREPARED_PER_SESSION) this.forgetPrepared(session);
+      statement = await session.conn.prepare(sql);
+      session.prepared.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private forgetPrepared(session: Session): void {
+    for (const p of session.prepared.values()) p.destroySync();
+    session.prepared.clear();
+  }
+
+  /**
+   * Point this session's fact tables at the partitions the request can touch (TEMP views that
+   * shadow the lake-wide ones). Past about two months of days, listing them costs more than
+   * DuckDB's own glob: use the lake-wide view. A view is only re-created when its relation
+   * changes, and then the session's prepared statements are dropped with it.
+   */
+  private async narrow(session: Session, req: QueryRequest): Promise<void> {
+    const from = new Date(req.params.from.getTime() - req.query.lookbackDays * 86_400_000);
+    const days = daysBetween(from, req.params.to);
+    for (const t of LAKE_TABLES) {
+      if (!t.partitionedByDt || !new RegExp(`\\b(FROM|JOIN)\\s+${t.name}\\b`, 'i').test(req.query.source)) continue;
+      const relation = days.length <= NARROW_MAX_DAYS ? await narrowedFactRelation(this.lakeDir, t, days) : undefined;
+      if (session.views.get(t.name) === relation) continue;
+      this.forgetPrepared(session);
+      if (relation === undefined) {
+        await session.conn.run(`DROP VIEW IF EXISTS temp.${t.name}`);
+        session.views.delete(t.name);
+      } else {
+        await session.conn.run(`CREATE OR REPLACE TEMP VIEW ${t.name} AS ${relation}`);
+        session.views.set(t.name, relation);
+      }
+    }
   }
 
   /** The SQL text and typed values of a request (paged queries wrapped in a keyset window). */
@@ -221,13 +293,13 @@ export class DuckDbEngine implements QueryEngine {
     });
   }
 
-  private async acquire(): Promise<DuckDBConnection> {
-    const conn = this.idle.pop();
-    if (conn) return conn;
+  private async acquire(): Promise<Session> {
+    const session = this.idle.pop();
+    if (session) return session;
     if (this.open < this.maxConnections) {
       this.open += 1;
       try {
-        return await this.db.connect();
+        return { conn: await this.db.connect(), views: new Map(), prepared: new Map() };
       } catch (e) {
         this.open -= 1;
         throw e;
@@ -236,9 +308,9 @@ export class DuckDbEngine implements QueryEngine {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  private release(conn: DuckDBConnection): void {
+  private release(session: Session): void {
     const next = this.waiting.shift();
-    if (next) next(conn);
-    else this.idle.push(conn);
+    if (next) next(session);
+    else this.idle.push(session);
   }
 }

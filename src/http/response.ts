@@ -11,7 +11,7 @@ import { errorFields, log } from '../log.ts';
 
 export type Format = 'json' | 'csv';
 
-const COMMON_HEADERS = {
+export const COMMON_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
 };

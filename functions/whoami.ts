@@ -1,0 +1,3 @@
+import { whoami } from '../src/http/whoami.ts';
+
+export const handler = whoami;
