@@ -95,3 +95,20 @@ export const pageTokenConfig = memo(() => ({
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export const logLevel = memo(() => oneOf<LogLevel>('LAKEGATE_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'));
+
+/** The Athena engine (AWS). Required only when LAKEGATE_ENGINE=athena. */
+export const athenaConfig = memo(() => {
+  const required = (name: string): string => {
+    const v = env(name);
+    if (!v) throw new ConfigError(name, 'is required when LAKEGATE_ENGINE=athena');
+    return v;
+  };
+  return {
+    workGroup: required('LAKEGATE_ATHENA_WORKGROUP'),
+    database: required('LAKEGATE_GLUE_DATABASE'),
+    /** Reuse a result of the same query text and parameters up to this age (0 = never). */
+    resultReuseMinutes: intVar('LAKEGATE_ATHENA_RESULT_REUSE_MINUTES', 0, 0, 10080),
+    /** Most rows an unpaginated query may return (a guard; the eight queries return far fewer). */
+    maxRows: intVar('LAKEGATE_ATHENA_MAX_ROWS', 10_000, 1, 1_000_000),
+  };
+});

@@ -1,7 +1,39 @@
-// Placeholder replaced by the S3 store (issue 4).
-import type { AclStore } from './store.ts';
-export const S3AclStore = {
-  fromUri(_uri: string): AclStore {
-    throw new Error('the S3 access-table store is not built yet');
-  },
-};
+/**
+ * The access table in the data bucket (AWS). Each read is a conditional GET on the last ETag,
+ * so re-validating an unchanged table is a 304 with no body.
+ */
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { AclRead, AclStore } from './store.ts';
+
+export class S3AclStore implements AclStore {
+  constructor(
+    private readonly client: S3Client,
+    private readonly bucket: string,
+    private readonly key: string,
+  ) {}
+
+  static fromUri(uri: string, client = new S3Client({})): S3AclStore {
+    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
+    if (!m) throw new Error('LAKEGATE_ACL_S3_URI must be s3://bucket/key');
+    return new S3AclStore(client, m[1]!, m[2]!);
+  }
+
+  /** Logged on failures: the key only, not the bucket (bucket names stay out of logs sent to clients anyway). */
+  get location(): string {
+    return `s3://…/${this.key}`;
+  }
+
+  async read(knownVersion?: string): Promise<AclRead> {
+    try {
+      const out = await this.client.send(
+        new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(knownVersion ? { IfNoneMatch: knownVersion } : {}) }),
+      );
+      if (!out.Body || !out.ETag) throw new Error('access table object without body or ETag');
+      return { changed: true, version: out.ETag, body: await out.Body.transformToString('utf-8') };
+    } catch (e) {
+      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 304 || (e as Error).name === 'NotModified') return { changed: false };
+      throw e;
+    }
+  }
+}

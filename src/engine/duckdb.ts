@@ -242,7 +242,7 @@ export class DuckDbEngine implements QueryEngine {
 
   /** The SQL text and typed values of a request (paged queries wrapped in a keyset window). */
   private statement(req: QueryRequest): { sql: string; values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
-    const { query, params, page } = req;
+    const { query, params, page, cursor } = req;
     const values: Record<string, DuckDBValue> = {};
     const types: Record<string, DuckDBType> = {};
     for (const name of query.params) {
@@ -252,7 +252,7 @@ export class DuckDbEngine implements QueryEngine {
       types[name] = DUCK_TYPE[PARAM_TYPES[name]];
     }
     if (!query.page) {
-      if (page) throw new Error(`${query.name} is not paginated`);
+      if (page || cursor !== undefined) throw new Error(`${query.name} is not paginated`);
       return { sql: query.dollar.text, values, types };
     }
     if (!page) throw new Error(`${query.name} needs a page`);
@@ -261,8 +261,8 @@ export class DuckDbEngine implements QueryEngine {
     values.page_rows = page.size + 1; // one more than served tells whether a next page exists
     types.page_rows = INTEGER;
     let where = '';
-    if (page.cursor !== undefined) {
-      const after = decodeCursor(page.cursor, keys.length);
+    if (cursor !== undefined) {
+      const after = decodeCursor(cursor, keys.length);
       // The first key is the range column (catalog rule), so rows before the cursor cannot
       // qualify: narrowing `from` to it lets every page prune the partitions already served.
       const resume = Date.parse(String(after[0]));

@@ -24,8 +24,6 @@ export interface QueryParams {
 
 export interface PageRequest {
   readonly size: number;
-  /** The engine's own continuation cursor from the previous page (opaque to callers). */
-  readonly cursor?: string;
 }
 
 export interface QueryRequest {
@@ -33,6 +31,11 @@ export interface QueryRequest {
   readonly params: QueryParams;
   /** Required for paginated queries, refused for the others. */
   readonly page?: PageRequest;
+  /**
+   * The engine's own continuation from an earlier answer (opaque to callers): the next page,
+   * or a query execution still running when that answer was given.
+   */
+  readonly cursor?: string;
   /** Epoch ms by which the engine must have answered or given up. */
   readonly deadline: number;
   /** Idempotency key for this request (Athena's ClientRequestToken); same request → same key. */
@@ -51,6 +54,17 @@ export interface QueryResult {
   /** Cursor of the next page, or null on the last page / for unpaginated queries. */
   readonly cursor: string | null;
   readonly stats: QueryStats;
+}
+
+/**
+ * The query is still running at the request's deadline (Athena): the caller answers 202 and
+ * the client repeats its request with this cursor (sealed) to get the result when ready.
+ */
+export class QueryStillRunning extends Error {
+  override name = 'QueryStillRunning';
+  constructor(readonly cursor: string) {
+    super('the query is still running');
+  }
 }
 
 export interface QueryEngine {

@@ -11,7 +11,8 @@ import { getEngine } from '../engine/index.ts';
 import { Forbidden } from '../errors.ts';
 import { pageTokens } from './page-tokens.ts';
 import { parseRequest, readScope } from './params.ts';
-import { answerResponse, errorResponse, negotiate } from './response.ts';
+import { answerResponse, errorResponse, negotiate, stillRunningResponse } from './response.ts';
+import { QueryStillRunning } from '../engine/types.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
@@ -41,17 +42,26 @@ export function queryHandler(name: string) {
         engine: engine.name, query: query.name, clientId: scope.clientId, allClients: scope.allClients,
         from: request.normalized.from as string, to: request.normalized.to as string,
       };
-      const tokens = request.page ? await pageTokens() : undefined;
-      const cursor = request.page?.nextToken !== undefined ? tokens!.open(request.page.nextToken, binding) : undefined;
+      // The page-token secret is only loaded when a token is opened or sealed.
+      const cursor = request.nextToken !== undefined ? (await pageTokens()).open(request.nextToken, binding) : undefined;
       const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-      const result = await engine.run({
-        query,
-        params: request.params,
-        deadline: Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS),
-        requestKey: requestId,
-        ...(request.page ? { page: { size: request.page.size, ...(cursor !== undefined ? { cursor } : {}) } } : {}),
-      });
-      const nextToken = result.cursor === null ? null : tokens!.seal(binding, result.cursor);
+      let result;
+      try {
+        result = await engine.run({
+          query,
+          params: request.params,
+          deadline: Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS),
+          requestKey: requestId,
+          ...(request.page ? { page: request.page } : {}),
+          ...(cursor !== undefined ? { cursor } : {}),
+        });
+      } catch (e) {
+        if (e instanceof QueryStillRunning) {
+          return stillRunningResponse({ query, params: request.normalized, nextToken: (await pageTokens()).seal(binding, e.cursor) });
+        }
+        throw e;
+      }
+      const nextToken = result.cursor === null ? null : (await pageTokens()).seal(binding, result.cursor);
       return answerResponse({ query, params: request.normalized, result, nextToken }, format);
     } catch (e) {
       return errorResponse(e, requestId);

@@ -16,8 +16,10 @@ export interface ClientScope {
 
 export interface ParsedRequest {
   readonly params: QueryParams;
-  /** Page size and the client's nextToken, for paginated queries. */
-  readonly page?: { readonly size: number; readonly nextToken?: string };
+  /** Page size, for paginated queries. */
+  readonly page?: { readonly size: number };
+  /** The client's nextToken: the next page, or the result of a query answered 202 earlier. */
+  readonly nextToken?: string;
   /** The parameters as the response echoes them back (normalised). */
   readonly normalized: Readonly<Record<string, string | number>>;
 }
@@ -72,7 +74,8 @@ function parseCount(name: string, value: string, max: number): number {
 
 /** The one value of each parameter; repeated, empty or unknown parameters are refused. */
 function singleValues(query: NamedQuery, multi: Record<string, string[] | undefined>): Map<string, string> {
-  const allowed = ['from', 'to', ...(query.limit || query.page ? ['limit'] : []), ...(query.page ? ['nextToken'] : [])];
+  // Every query takes nextToken: after a 202 (query still running) it fetches the result.
+  const allowed = ['from', 'to', ...(query.limit || query.page ? ['limit'] : []), 'nextToken'];
   const values = new Map<string, string>();
   for (const [name, list] of Object.entries(multi)) {
     if (!allowed.includes(name)) {
@@ -104,15 +107,16 @@ export function parseRequest(query: NamedQuery, multi: Record<string, string[] |
     params.limit = values.has('limit') ? parseCount('limit', values.get('limit')!, query.limit.max) : query.limit.default;
     normalized.limit = params.limit;
   }
-  if (!query.page) return { params, normalized };
-
-  const size = values.has('limit') ? parseCount('limit', values.get('limit')!, query.page.max) : query.page.default;
-  normalized.limit = size;
   const nextToken = values.get('nextToken');
   if (nextToken !== undefined && (nextToken.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_.-]+$/.test(nextToken))) {
     throw new BadRequest('nextToken is not a token this API issued');
   }
-  return { params, page: { size, ...(nextToken !== undefined ? { nextToken } : {}) }, normalized };
+  const withToken = nextToken !== undefined ? { nextToken } : {};
+  if (!query.page) return { params, normalized, ...withToken };
+
+  const size = values.has('limit') ? parseCount('limit', values.get('limit')!, query.page.max) : query.page.default;
+  normalized.limit = size;
+  return { params, page: { size }, normalized, ...withToken };
 }
 
 /** The scope from the authorizer's context (strings, as API Gateway passes them). Refuses anything else. */

@@ -72,6 +72,21 @@ export function answerResponse(a: Answer, format: Format): APIGatewayProxyResult
   });
 }
 
+/** Seconds a client should wait before repeating a request answered 202. */
+export const STILL_RUNNING_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * 202: the query is still running. The client repeats the same request with `nextToken` (in
+ * the body and the `X-Next-Token` header) after `Retry-After` seconds to get the result.
+ */
+export function stillRunningResponse(a: { query: NamedQuery; params: Answer['params']; nextToken: string }): APIGatewayProxyResult {
+  const body = JSON.stringify({ query: a.query.name, params: a.params, status: 'running', nextToken: a.nextToken });
+  return respond(202, 'application/json; charset=utf-8', body, {
+    'Retry-After': String(STILL_RUNNING_RETRY_AFTER_SECONDS),
+    'X-Next-Token': a.nextToken,
+  });
+}
+
 /**
  * RFC 4180 field: quoted when it holds a comma, quote or line break (quotes doubled); NULL is
  * empty. Text starting with = + - @ or a tab/CR is prefixed with ' so a spreadsheet opening

@@ -13,7 +13,7 @@ export async function runAll(engine: QueryEngine, query: NamedQuery, params: Que
   const rows: Row[] = [];
   let cursor: string | undefined;
   do {
-    const r = await engine.run({ query, params, deadline, page: { size: pageSize, ...(cursor ? { cursor } : {}) } });
+    const r = await engine.run({ query, params, deadline, page: { size: pageSize }, ...(cursor ? { cursor } : {}) });
     rows.push(...r.rows);
     cursor = r.cursor ?? undefined;
   } while (cursor);
