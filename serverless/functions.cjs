@@ -1,11 +1,12 @@
 /**
- * serverless.yml's `functions`: one per SQL file in queries/, each behind the shared token
+ * serverless.yml's `functions`: one per named query of the catalog, each behind the shared token
  * authorizer. A new query is a SQL file plus its one-line functions/<name>.ts.
  * (CommonJS because the Serverless Framework loads `${file(…)}` sources with require.)
  */
 const { createHash } = require('node:crypto');
-const { existsSync, readdirSync } = require('node:fs');
+const { existsSync } = require('node:fs');
 const path = require('node:path');
+const project = require('./project.cjs');
 
 const root = path.resolve(__dirname, '..');
 
@@ -30,22 +31,24 @@ module.exports = async ({ resolveVariable }) => {
     identityValidationExpression: BEARER_JWT,
     resultTtlInSeconds: ttl,
   };
+  // Each function runs as its own least-privilege role (serverless/iam.yml).
   const functions = {
     tokenAuthorizer: {
       handler: 'authorizers/token.handler',
       description: 'Shared TOKEN authorizer: verifies the JWT and the access-control table',
       memorySize: 256,
       timeout: 10,
+      role: 'AuthorizerRole',
     },
   };
   functions.whoami = {
     handler: 'functions/whoami.handler',
     description: 'Who the bearer token is for: client, row scope, maximum range',
     memorySize: 128,
+    role: 'WhoamiRole',
     events: [{ http: { path: 'whoami', method: 'get', authorizer } }],
   };
-  const queries = readdirSync(path.join(root, 'queries')).filter((f) => f.endsWith('.sql')).map((f) => f.slice(0, -4)).sort();
-  for (const name of queries) {
+  for (const { name } of project.queries) {
     if (!existsSync(path.join(root, 'functions', `${name}.ts`))) {
       throw new Error(`queries/${name}.sql has no functions/${name}.ts (export const handler = queryHandler('${name}'))`);
     }
@@ -53,6 +56,7 @@ module.exports = async ({ resolveVariable }) => {
       name: lambdaName(prefix, name),
       handler: `functions/${name}.handler`,
       description: `Named query ${name}`,
+      role: 'QueryRole',
       events: [{ http: { path: name, method: 'get', authorizer } }],
     };
   }

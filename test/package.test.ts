@@ -1,0 +1,216 @@
+/**
+ * `serverless package` with no AWS credentials at all, and the generated CloudFormation checked
+ * against the deployment contract (DESIGN §7, issue 4): storage, Glue, Athena, API, IAM, outputs.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { catalog } from '../src/catalog.ts';
+import { LAKE_TABLES } from '../src/lake/layout.ts';
+import { scratchPath } from './helpers/lake.ts';
+
+const run = promisify(execFile);
+
+type Resource = { Type: string; Properties: Record<string, any> };
+type Template = { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
+
+/** Package a stage with every credential source removed. */
+async function pack(stage: string): Promise<{ dir: string; template: Template }> {
+  const dir = scratchPath(`package-${stage}`);
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
+  Object.assign(env, {
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
+    LAKEGATE_BUILD_DIR: `.esbuild-package-${stage}-${process.pid}`,
+  });
+  await run('node_modules/.bin/serverless', ['package', '--stage', stage, '--package', dir], { env, maxBuffer: 10 << 20 });
+  const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+  return { dir, template };
+}
+
+const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+
+describe('serverless package (no AWS credentials)', function () {
+  this.timeout(180_000);
+  let prod: { dir: string; template: Template };
+  let dev: Template;
+  before(async () => {
+    // One after the other: the framework stages artifacts in a shared .serverless/ folder.
+    prod = await pack('prod');
+    dev = (await pack('dev')).template;
+  });
+
+  it('packages one artifact per function, with its query files and without DuckDB', () => {
+    const zips = readdirSync(prod.dir).filter((f) => f.endsWith('.zip')).sort();
+    expect(zips).to.deep.equal([...catalog().keys(), 'tokenAuthorizer', 'whoami'].sort().map((n) => `${n}.zip`));
+    for (const z of zips) expect(statSync(path.join(prod.dir, z)).size).to.be.below(5 << 20);
+  });
+
+  describe('storage', () => {
+    for (const name of ['DataBucket', 'ResultsBucket']) {
+      it(`${name}: private, encrypted, owner-enforced, TLS only, incomplete uploads aborted`, () => {
+        const b = prod.template.Resources[name]!.Properties;
+        expect(b.PublicAccessBlockConfiguration).to.deep.equal({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+        expect(b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).to.equal('AES256');
+        expect(b.OwnershipControls.Rules[0].ObjectOwnership).to.equal('BucketOwnerEnforced');
+        expect(b.LifecycleConfiguration.Rules.some((r: any) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation === 1)).to.equal(true);
+        const policy = prod.template.Resources[`${name}Policy`]!.Properties.PolicyDocument.Statement[0];
+        expect(policy).to.deep.include({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+      });
+    }
+
+    it('query results expire, after a per-stage number of days', () => {
+      const rule = (t: Template) => t.Resources.ResultsBucket!.Properties.LifecycleConfiguration.Rules.find((r: any) => r.ExpirationInDays);
+      expect(rule(prod.template).ExpirationInDays).to.equal(30);
+      expect(rule(dev).ExpirationInDays).to.equal(7);
+    });
+  });
+
+  describe('Glue', () => {
+    it('a database per stage', () => {
+      expect(prod.template.Resources.GlueDatabase!.Properties.DatabaseInput.Name).to.equal('lakegate_prod');
+      expect(dev.Resources.GlueDatabase!.Properties.DatabaseInput.Name).to.equal('lakegate_dev');
+    });
+
+    it('crawlers for every lake table and for access_control; schema changes logged, not applied', () => {
+      const crawlers = Object.fromEntries(ofType(prod.template, 'AWS::Glue::Crawler'));
+      const paths = (c: Resource) => c.Properties.Targets.S3Targets.map((t: any) => t.Path['Fn::Sub']);
+      expect(paths(crawlers.LakeCrawler!)).to.deep.equal(LAKE_TABLES.map((t) => `s3://\${DataBucket}/${t.name}/`));
+      expect(paths(crawlers.AccessControlCrawler!)).to.deep.equal(['s3://${DataBucket}/access_control/']);
+      for (const c of Object.values(crawlers)) {
+        expect(c.Properties.Name).to.match(/^lakegate-prod-/);
+        expect(c.Properties.SchemaChangePolicy).to.deep.equal({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+        expect(c.Properties.DatabaseName).to.deep.equal({ Ref: 'GlueDatabase' });
+        expect(JSON.parse(c.Properties.Configuration).CrawlerOutput.Partitions.AddOrUpdateBehavior).to.equal('InheritFromTable');
+      }
+    });
+  });
+
+  describe('Athena', () => {
+    it('workgroup: engine v3, enforced encrypted result location, per-stage bytes-scanned cutoff', () => {
+      const wg = (t: Template) => t.Resources.AthenaWorkGroup!.Properties;
+      expect(wg(prod.template).Name).to.equal('lakegate-prod');
+      const c = wg(prod.template).WorkGroupConfiguration;
+      expect(c.EngineVersion.SelectedEngineVersion).to.equal('Athena engine version 3');
+      expect(c.EnforceWorkGroupConfiguration).to.equal(true);
+      expect(c.ResultConfiguration.OutputLocation).to.deep.equal({ 'Fn::Sub': 's3://${ResultsBucket}/athena/' });
+      expect(c.ResultConfiguration.EncryptionConfiguration.EncryptionOption).to.equal('SSE_S3');
+      expect(c.BytesScannedCutoffPerQuery).to.equal(10 * 1024 ** 3);
+      expect(wg(dev).WorkGroupConfiguration.BytesScannedCutoffPerQuery).to.equal(1024 ** 3);
+    });
+
+    it("the eight queries as saved queries, each exactly its query file's Athena SQL", () => {
+      const named = ofType(prod.template, 'AWS::Athena::NamedQuery').map(([, r]) => r.Properties);
+      expect(named.map((n) => n.Name).sort()).to.deep.equal([...catalog().keys()].sort());
+      for (const n of named) {
+        const q = catalog().get(n.Name)!;
+        expect(n.QueryString).to.equal(q.positional.text);
+        expect(n.QueryString.replace(/\?/g, '')).to.equal(q.source.replace(/:[a-z_]+/g, ''));
+        expect(n.Database).to.deep.equal({ Ref: 'GlueDatabase' });
+        expect(n.WorkGroup).to.deep.equal({ Ref: 'AthenaWorkGroup' });
+      }
+    });
+  });
+
+  describe('API and functions', () => {
+    it('a REST API with the TOKEN authorizer: identity validation regex and result TTL', () => {
+      const [[, auth]] = ofType(prod.template, 'AWS::ApiGateway::Authorizer') as [[string, Resource]];
+      expect(auth.Properties.Type).to.equal('TOKEN');
+      expect(auth.Properties.IdentitySource).to.equal('method.request.header.Authorization');
+      expect(new RegExp(auth.Properties.IdentityValidationExpression).test('Bearer a.b.c')).to.equal(true);
+      expect(new RegExp(auth.Properties.IdentityValidationExpression).test('Basic abc')).to.equal(false);
+      expect(auth.Properties.AuthorizerResultTtlInSeconds).to.equal(60);
+    });
+
+    it('one GET method per query plus whoami, every one behind the authorizer', () => {
+      const methods = ofType(prod.template, 'AWS::ApiGateway::Method').map(([, r]) => r.Properties);
+      expect(methods).to.have.length(catalog().size + 1);
+      for (const m of methods) {
+        expect(m.HttpMethod).to.equal('GET');
+        expect(m.AuthorizationType).to.equal('CUSTOM');
+      }
+    });
+
+    it("gateway errors answer in the API's error format (401, 403, 404, 429, 5xx)", () => {
+      const types = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties.ResponseType).sort();
+      expect(types).to.deep.equal(['ACCESS_DENIED', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED', 'UNAUTHORIZED']);
+    });
+
+    it('functions: nodejs22.x, stage-aware names under 64 characters, the Athena engine, keys from SSM by name only', () => {
+      const fns = ofType(prod.template, 'AWS::Lambda::Function').map(([, r]) => r.Properties);
+      expect(fns).to.have.length(catalog().size + 2);
+      for (const f of fns) {
+        expect(f.Runtime).to.equal('nodejs22.x');
+        expect(f.FunctionName).to.match(/^lakegate-prod-/);
+        expect(f.FunctionName.length).to.be.at.most(64);
+        const env = f.Environment.Variables;
+        expect(env.LAKEGATE_ENGINE).to.equal('athena');
+        expect(env.LAKEGATE_JWT_PUBLIC_KEY_PARAMETER).to.equal('/lakegate/prod/jwt-public-key');
+        expect(env.LAKEGATE_PAGE_TOKEN_SECRET_PARAMETER).to.equal('/lakegate/prod/page-token-secret');
+        expect(env.LAKEGATE_ATHENA_WORKGROUP).to.deep.equal({ Ref: 'AthenaWorkGroup' });
+        expect(env).to.not.have.any.keys('LAKEGATE_JWT_PUBLIC_KEY', 'LAKEGATE_PAGE_TOKEN_SECRET', 'LAKEGATE_JWT_HS256_SECRET');
+      }
+    });
+
+    it('no secret anywhere in the template', () => {
+      const text = JSON.stringify(prod.template);
+      expect(text).to.not.match(/BEGIN [A-Z ]*KEY|PRIVATE KEY|LAKEGATE_PAGE_TOKEN_SECRET"/);
+    });
+  });
+
+  describe('least-privilege IAM', () => {
+    const roles = () => Object.fromEntries(ofType(prod.template, 'AWS::IAM::Role'));
+    const statements = (r: Resource) => r.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+    const actions = (r: Resource): string[] => statements(r).flatMap((s: any) => [s.Action].flat());
+
+    it('one role per kind of function', () => {
+      const byFn = Object.fromEntries(ofType(prod.template, 'AWS::Lambda::Function').map(([, r]) => [r.Properties.FunctionName, r.Properties.Role]));
+      expect(byFn['lakegate-prod-tokenAuthorizer']).to.deep.equal({ 'Fn::GetAtt': ['AuthorizerRole', 'Arn'] });
+      expect(byFn['lakegate-prod-whoami']).to.deep.equal({ 'Fn::GetAtt': ['WhoamiRole', 'Arn'] });
+      for (const q of catalog().keys()) {
+        const fn = Object.entries(byFn).find(([name]) => name.startsWith(`lakegate-prod-${q}`.slice(0, 50)))!;
+        expect(fn[1], q).to.deep.equal({ 'Fn::GetAtt': ['QueryRole', 'Arn'] });
+      }
+    });
+
+    it('no role grants a * action, and no statement applies to every resource', () => {
+      for (const [name, r] of Object.entries(roles())) {
+        for (const a of actions(r)) expect(a, `${name}: ${a}`).to.not.include('*');
+        for (const s of statements(r)) expect([s.Resource].flat(), name).to.not.include('*');
+      }
+    });
+
+    it('the authorizer reads only the access-control object and its key parameter', () => {
+      const s = statements(roles().AuthorizerRole!);
+      expect(actions(roles().AuthorizerRole!).sort()).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 'ssm:GetParameter']);
+      expect(s.find((x: any) => x.Action.includes('s3:GetObject')).Resource).to.deep.equal({ 'Fn::Sub': '${DataBucket.Arn}/access_control/access_control.json' });
+      expect(JSON.stringify(s.find((x: any) => x.Action.includes('ssm:GetParameter')).Resource)).to.contain('parameter/lakegate/prod/jwt-public-key');
+    });
+
+    it('query functions: this workgroup, this database, the lake tables (not the access table), the results prefix', () => {
+      const s = statements(roles().QueryRole!);
+      const athena = s.find((x: any) => x.Action.includes('athena:StartQueryExecution'));
+      expect(athena.Action.sort()).to.deep.equal(['athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StartQueryExecution', 'athena:StopQueryExecution']);
+      expect(JSON.stringify(athena.Resource)).to.contain('workgroup/lakegate-prod');
+      const glue = s.find((x: any) => x.Action.includes('glue:GetTable'));
+      expect(JSON.stringify(glue.Resource)).to.contain('database/lakegate_prod').and.not.contain('access_control');
+      const read = s.find((x: any) => x.Action.length === 1 && x.Action[0] === 's3:GetObject');
+      expect(read.Resource.map((r: any) => r['Fn::Sub'])).to.deep.equal(LAKE_TABLES.map((t) => `\${DataBucket.Arn}/${t.name}/*`));
+      const results = s.find((x: any) => x.Action.includes('s3:PutObject'));
+      expect(results.Resource).to.deep.equal({ 'Fn::Sub': '${ResultsBucket.Arn}/athena/*' });
+      expect(JSON.stringify(s)).to.not.contain('jwt-public-key');
+    });
+
+    it('whoami may only write its logs', () => {
+      expect(actions(roles().WhoamiRole!).sort()).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
+  });
+
+  it('outputs what an operator needs', () => {
+    expect(prod.template.Outputs).to.include.keys(
+      'ServiceEndpoint', 'DataBucketName', 'ResultsBucketName', 'AthenaWorkGroupName', 'GlueDatabaseName', 'LakeCrawlerName', 'AccessControlCrawlerName',
+    );
+  });
+});
