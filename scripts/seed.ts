@@ -1,0 +1,67 @@
+/**
+ * npm run seed -- --stage prod [--region us-east-1] [--dry-run] [--no-crawl] [--lake .lake]
+ *
+ * Uploads the local lake and access-control table to the stage's data bucket (names from the
+ * deployed stack's outputs), skipping unchanged objects, then runs the Glue crawlers and
+ * reports the tables and partitions they registered. Needs AWS credentials for that stage.
+ */
+import { parseArgs } from 'node:util';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GlueClient } from '@aws-sdk/client-glue';
+import { S3Client } from '@aws-sdk/client-s3';
+import { lakeDir } from '../src/config.ts';
+import { Progress } from '../src/progress.ts';
+import { describeCatalog, lakeFiles, planSeed, runCrawlers, uploadFiles } from '../src/aws/seed.ts';
+
+const USAGE = 'usage: npm run seed -- --stage <stage> [--region <region>] [--dry-run] [--no-crawl] [--lake <dir>]';
+let values;
+try {
+  ({ values } = parseArgs({
+    options: {
+      stage: { type: 'string' }, region: { type: 'string' }, lake: { type: 'string' },
+      'dry-run': { type: 'boolean' }, 'no-crawl': { type: 'boolean' },
+    },
+    strict: true,
+  }));
+} catch (e) {
+  console.error(`seed: ${(e as Error).message}\n${USAGE}`);
+  process.exit(2);
+}
+if (!values.stage || !/^[a-z][a-z0-9]{0,15}$/.test(values.stage)) {
+  console.error(`seed: --stage is required (lower-case letters and digits)\n${USAGE}`);
+  process.exit(2);
+}
+const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
+const stackName = `lakegate-${values.stage}`;
+
+const cfn = new CloudFormationClient({ region });
+const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
+const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+const bucket = outputs.DataBucketName;
+if (!bucket) throw new Error(`stack ${stackName} has no DataBucketName output: deploy it first (npx serverless deploy --stage ${values.stage})`);
+
+const lake = values.lake ?? lakeDir();
+const s3 = new S3Client({ region });
+const files = await lakeFiles(lake);
+const plan = await planSeed(s3, bucket, files);
+const bytes = plan.upload.reduce((n, f) => n + f.size, 0);
+console.log(`${files.length} files in ${lake}: ${plan.upload.length} to upload (${(bytes / 2 ** 20).toFixed(1)} MiB), ${plan.unchanged.length} unchanged`);
+if (values['dry-run']) {
+  for (const f of plan.upload) console.log(`  would upload ${f.key} (${f.size} bytes)`);
+  process.exit(0);
+}
+
+const progress = new Progress(bytes);
+let sent = 0;
+await uploadFiles(s3, bucket, plan.upload, (n) => progress.update((sent += n), 'uploading'));
+progress.finish();
+console.log(`uploaded ${plan.upload.length} files`);
+
+if (!values['no-crawl']) {
+  const glue = new GlueClient({ region });
+  const crawlers = [outputs.LakeCrawlerName, outputs.AccessControlCrawlerName].filter((c): c is string => Boolean(c));
+  console.log(`running crawlers ${crawlers.join(', ')} (a few minutes)…`);
+  for (const r of await runCrawlers(glue, crawlers)) console.log(`  ${r.crawler}: ${r.status}`);
+  const report = await describeCatalog(glue, outputs.GlueDatabaseName!);
+  for (const t of report.tables) console.log(`  table ${t.name}${t.partitions ? `: ${t.partitions} partitions` : ''}`);
+}
