@@ -9,10 +9,11 @@ import { keysDir, lakeDir } from '../src/config.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
 import { measureAuthorizer } from './authorizer.ts';
 import { measureGateway } from './gateway.ts';
+import { measureBundles } from './bundles.ts';
 import { measureGeneration, scaleForOrders } from './lake.ts';
 import { measureQueries } from './queries.ts';
 
-const SECTIONS = ['lake', 'queries', 'authorizer', 'gateway'] as const;
+const SECTIONS = ['lake', 'queries', 'authorizer', 'gateway', 'bundles'] as const;
 const { values } = parseArgs({
   options: { only: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
   strict: true,
@@ -81,4 +82,14 @@ if (only.has('gateway')) {
   console.log(
     `${mark(f.endToEnd.medianMs <= budget)} end-to-end median ${f.endToEnd.medianMs.toFixed(1)} ms vs engine ${f.engineMedianMs.toFixed(1)} + floor ${f.floor.medianMs.toFixed(1)} + 5 = ${budget.toFixed(1)} ms`,
   );
+}
+
+if (only.has('bundles')) {
+  console.log('\n## Lambda bundles (serverless package): artifact size and cold module init in a fresh Node process, median of 9');
+  for (const f of await measureBundles(9)) {
+    console.log(
+      `${mark(f.initMs <= 150)} ${f.fn.padEnd(56)} zip ${(f.zipBytes / 1024).toFixed(0).padStart(5)} KiB  ` +
+        `bundle ${(f.bundleBytes / 1024).toFixed(0).padStart(5)} KiB  init ${f.initMs.toFixed(1).padStart(6)} ms (target ≤ 150)`,
+    );
+  }
 }
