@@ -62,9 +62,36 @@ function typedSelect(t: LakeTable, from: string): string {
   return `SELECT ${cols.join(', ')} FROM (${from})`;
 }
 
+/**
+ * Remove temporary lakes left by generators that died (killed, crashed): `<out>.tmp-<pid>-…`
+ * whose process no longer exists. A live generator's folder is left alone.
+ */
+export async function removeStaleTemporaries(out: string): Promise<string[]> {
+  const parent = path.dirname(out);
+  const prefix = `${path.basename(out)}.tmp-`;
+  const removed: string[] = [];
+  for (const name of await readdir(parent).catch(() => [] as string[])) {
+    const m = name.startsWith(prefix) ? /^(\d+)-/.exec(name.slice(prefix.length)) : null;
+    if (!m) continue;
+    const pid = Number(m[1]);
+    let alive = true;
+    try {
+      process.kill(pid, 0);
+    } catch (e) {
+      alive = (e as NodeJS.ErrnoException).code === 'EPERM';
+    }
+    if (!alive) {
+      await rm(path.join(parent, name), { recursive: true, force: true });
+      removed.push(name);
+    }
+  }
+  return removed;
+}
+
 export async function generateLake(opts: GenerateOptions): Promise<LakeManifest> {
   const out = path.resolve(opts.out);
   await checkOutput(out);
+  await removeStaleTemporaries(out);
   const model: LakeModel = {
     seed: opts.seed,
     trackcodes: Math.max(1, Math.round(TRACKCODES_PER_SCALE * opts.scale)),

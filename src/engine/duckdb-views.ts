@@ -6,6 +6,11 @@ import { sqlString } from '../lake/sql-text.ts';
 
 const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
 
+/** A partition folder without its data files: the lake is damaged there. */
+export class BrokenPartition extends Error {
+  override name = 'BrokenPartition';
+}
+
 /**
  * One view per lake table over its parquet files. Fact tables read Hive partitions with `dt`
  * kept as VARCHAR (like Glue's partition column), so `dt` filters prune files.
@@ -38,7 +43,12 @@ export async function narrowedFactRelation(root: string, t: LakeTable, days: rea
   const lists = await Promise.all(
     days.map((d) =>
       readdir(path.join(root, t.name, `dt=${d}`)).then(
-        (names) => names.filter((n) => n.endsWith('.parquet')).sort().map((n) => path.join(root, t.name, `dt=${d}`, n)),
+        (names) => {
+          const files = names.filter((n) => n.endsWith('.parquet')).sort().map((n) => path.join(root, t.name, `dt=${d}`, n));
+          // The writer never leaves an empty partition: one without files lost its data.
+          if (files.length === 0) throw new BrokenPartition(`${t.name}/dt=${d} has no data files`);
+          return files;
+        },
         (e: NodeJS.ErrnoException) => {
           if (e.code === 'ENOENT') return [];
           throw e;

@@ -87,7 +87,7 @@ const MAX_PREPARED_PER_SESSION = 64;
 const NARROW_MAX_DAYS = 62;
 
 /** Failures that mean "the lake's files are unreadable", not "our SQL is wrong". */
-const DATA_FAULT = /(No files found|Could not open file|No such file|Invalid Input Error: File|not a parquet file|Invalid Error: .*parquet|IO Error)/i;
+const DATA_FAULT = /(No files found|Could not open file|No such file|No magic bytes|not a parquet file|[Cc]orrupt|IO Error|Invalid Input Error: .*\.parquet)/;
 
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb' as const;

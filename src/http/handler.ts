@@ -8,7 +8,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { namedQuery } from '../catalog.ts';
 import { engineConfig } from '../config.ts';
 import { getEngine } from '../engine/index.ts';
-import { Forbidden } from '../errors.ts';
+import { EngineTimeout, Forbidden } from '../errors.ts';
 import { pageTokens } from './page-tokens.ts';
 import { parseRequest, readScope } from './params.ts';
 import { answerResponse, errorResponse, negotiate, stillRunningResponse } from './response.ts';
@@ -16,6 +16,21 @@ import { QueryStillRunning } from '../engine/types.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
+/** How long past the deadline an engine may take to give up by itself before the handler does. */
+const ENGINE_GRACE_MS = 500;
+
+/**
+ * The engine's answer, or a 504 once the deadline (plus a little grace) has passed: even an
+ * engine that hangs cannot hold a request past its deadline. The engine is told to stop by the
+ * same deadline (DuckDB interrupts its query; Athena hands back a cursor).
+ */
+function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new EngineTimeout('the query did not finish in time')), Math.max(0, deadline - Date.now()) + ENGINE_GRACE_MS);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
 
 function header(headers: APIGatewayProxyEvent['headers'] | null, name: string): string | undefined {
   for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
@@ -45,16 +60,18 @@ export function queryHandler(name: string) {
       // The page-token secret is only loaded when a token is opened or sealed.
       const cursor = request.nextToken !== undefined ? (await pageTokens()).open(request.nextToken, binding) : undefined;
       const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      const deadline = Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS);
       let result;
       try {
-        result = await engine.run({
+        const run = engine.run({
           query,
           params: request.params,
-          deadline: Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS),
+          deadline,
           requestKey: requestId,
           ...(request.page ? { page: request.page } : {}),
           ...(cursor !== undefined ? { cursor } : {}),
         });
+        result = await withinDeadline(run, deadline);
       } catch (e) {
         if (e instanceof QueryStillRunning) {
           return stillRunningResponse({ query, params: request.normalized, nextToken: (await pageTokens()).seal(binding, e.cursor) });
