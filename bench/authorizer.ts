@@ -9,12 +9,14 @@ import { authConfig } from '../src/config.ts';
 import { KEY_FILES } from '../src/keys.ts';
 import { median, percentile } from './queries.ts';
 
+/** A token signed with the local private key; a negative ttl gives an already expired one. */
 export function localToken(keysDir: string, client: number, ttlSec = 3600): string {
   const key = createPrivateKey(readFileSync(path.join(keysDir, KEY_FILES.privateKey)));
   const cfg = authConfig();
-  return jwt.sign({}, key, {
+  const now = Math.floor(Date.now() / 1000);
+  return jwt.sign({ iat: Math.min(now, now + ttlSec - 60), exp: now + ttlSec }, key, {
     algorithm: 'ES256', keyid: keyThumbprint(createPublicKey(key)), subject: String(client),
-    issuer: cfg.issuer, audience: cfg.audience, expiresIn: ttlSec,
+    issuer: cfg.issuer, audience: cfg.audience,
   });
 }
 

@@ -5,7 +5,7 @@
 import autocannon from 'autocannon';
 import { catalog } from '../src/catalog.ts';
 import { DuckDbEngine } from '../src/engine/duckdb.ts';
-import { startGateway } from '../test/helpers/offline.ts';
+import { startGateway } from '../scripts/gateway.ts';
 import { localToken } from './authorizer.ts';
 import { median, WEEK } from './queries.ts';
 

@@ -55,9 +55,13 @@ export type EngineName = 'duckdb' | 'athena';
 
 export const engineConfig = memo(() => ({
   engine: oneOf<EngineName>('LAKEGATE_ENGINE', ['duckdb', 'athena'], 'duckdb'),
-  /** DuckDB: worker threads and memory cap per process (serverless-offline runs one process per worker). */
-  duckdbThreads: intVar('LAKEGATE_DUCKDB_THREADS', 2, 1, 64),
-  duckdbMemoryMb: intVar('LAKEGATE_DUCKDB_MEMORY_MB', 1024, 64, 1 << 20),
+  /**
+   * DuckDB threads and memory cap per engine instance. serverless-offline runs one instance per
+   * concurrent invocation (each worker its own DuckDB), so parallelism comes from instances:
+   * one thread and a modest cap each keep a busy gateway's footprint bounded.
+   */
+  duckdbThreads: intVar('LAKEGATE_DUCKDB_THREADS', 1, 1, 64),
+  duckdbMemoryMb: intVar('LAKEGATE_DUCKDB_MEMORY_MB', 512, 64, 1 << 20),
   /**
    * Time a request may spend in the engine before it is cut off (ms). Kept under API Gateway's
    * 29 s integration timeout so the client always gets our answer, not the gateway's 504.

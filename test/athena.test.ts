@@ -10,7 +10,6 @@ import {
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { catalog, type NamedQuery, type OutputType } from '../src/catalog.ts';
 import { S3AclStore } from '../src/acl/s3-store.ts';
 import { AthenaEngine, RETRY, type Clock } from '../src/engine/athena.ts';
@@ -22,6 +21,7 @@ import { EngineBusy, EngineFailure, RangeTooExpensive } from '../src/errors.ts';
 import { queryHandler } from '../src/http/handler.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { testLake } from './helpers/lake.ts';
+import { apiEvent } from './helpers/api.ts';
 
 const athena = mockClient(AthenaClient);
 const SETTINGS = { workGroup: 'lakegate-test', database: 'lakegate_test', resultReuseMinutes: 0, maxRows: 10_000 };
@@ -250,9 +250,7 @@ describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
       setEngine(engine());
       try {
         const handler = queryHandler('count_orders_by_range');
-        const ev = (q: Record<string, string[]>) => ({
-          multiValueQueryStringParameters: q, headers: {}, requestContext: { requestId: 'r', authorizer: { clientId: '4', rowScope: 'own', maxRangeDays: '366' } },
-        }) as unknown as APIGatewayProxyEvent;
+        const ev = (q: Record<string, string[]>) => apiEvent(q);
         const first = await handler(ev({ from: ['2024-03-01'], to: ['2024-03-08'] }));
         expect(first.statusCode).to.equal(202);
         expect(first.headers!['Retry-After']).to.equal('2');
@@ -374,10 +372,7 @@ describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
         expect(rows.length).to.be.greaterThan(0);
         athena.on(GetQueryExecutionCommand).resolves(state('SUCCEEDED'));
         serveResults(query, rows);
-        const ev = {
-          multiValueQueryStringParameters: { from: ['2024-03-01'], to: ['2024-04-01'] }, headers: {},
-          requestContext: { requestId: 'r', authorizer: { clientId: '4', rowScope: 'own', maxRangeDays: '366' } },
-        } as unknown as APIGatewayProxyEvent;
+        const ev = apiEvent({ from: ['2024-03-01'], to: ['2024-04-01'] });
         const bodies: string[] = [];
         for (const e of [duck, engine()]) {
           setEngine(e);

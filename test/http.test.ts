@@ -17,7 +17,7 @@ import { csvField } from '../src/http/response.ts';
 import { ensureLocalKeys, KEY_FILES } from '../src/keys.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { makeLake, scratchPath } from './helpers/lake.ts';
-import { startGateway, type Gateway } from './helpers/offline.ts';
+import { startGateway, type Gateway } from '../scripts/gateway.ts';
 
 const run = promisify(execFile);
 const ACL_TTL_MS = 1000;
@@ -123,6 +123,27 @@ describe('gateway over HTTP (serverless offline)', function () {
     expect(await r.json()).to.deep.equal({ clientId: 9000, rowScope: 'all', maxRangeDays: 3660 });
     expect((await get('/whoami')).status).to.equal(401);
     expect((await getAs(13, '/whoami')).status).to.equal(403);
+  });
+
+  it('tenant isolation: requests of many clients interleaved in parallel each get exactly their answer alone', async () => {
+    const clients = [4, 5, 8, 22, 9000];
+    const urls = clients.flatMap((c) =>
+      [...catalog().keys()].flatMap((q) => [`/${q}?from=2024-02-01&to=2024-02-20`, `/${q}?from=2024-10-01&to=2024-10-09`].map((u) => [c, u] as const)),
+    );
+    const body = async (c: number, u: string) => {
+      const r = await getAs(c, u);
+      expect(r.status, `${c} ${u}`).to.equal(200);
+      const { rows, columns, params } = await r.json();
+      return { rows, columns, params };
+    };
+    const alone = [];
+    for (const [c, u] of urls) alone.push(await body(c, u));
+    const order = urls.map((_, i) => i).sort((a, b) => ((a * 31337) % 101) - ((b * 31337) % 101));
+    const together = new Array(urls.length);
+    for (let i = 0; i < order.length; i += 16) {
+      await Promise.all(order.slice(i, i + 16).map(async (k) => (together[k] = await body(urls[k]![0], urls[k]![1]))));
+    }
+    expect(together).to.deep.equal(alone);
   });
 
   it('row scope all (analysts) sees every client', async () => {

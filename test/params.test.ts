@@ -1,39 +1,22 @@
 /** Request validation (DESIGN §4, SECURITY 24–29) as tables, and the handler around it. */
 import { expect } from 'chai';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { catalog } from '../src/catalog.ts';
 import { setEngine } from '../src/engine/index.ts';
-import type { QueryEngine, QueryRequest, QueryResult } from '../src/engine/types.ts';
 import { queryHandler } from '../src/http/handler.ts';
 import { PageTokens } from '../src/http/page-token.ts';
 import { parseInstant, parseRequest, readScope, type ClientScope } from '../src/http/params.ts';
 import { csvField, negotiate } from '../src/http/response.ts';
 import { BadRequest } from '../src/errors.ts';
+import { apiEvent, SpyEngine } from './helpers/api.ts';
 
 const SCOPE: ClientScope = { clientId: 4, allClients: false, maxRangeDays: 31 };
 const count = catalog().get('count_orders_by_range')!;
 const top = catalog().get('most_visited_location_from_trackcode_by_range')!;
 const paged = catalog().get('all_orders_by_range')!;
 
-/** A spy engine: records calls, answers one fixed row. */
-class SpyEngine implements QueryEngine {
-  readonly name = 'duckdb' as const;
-  calls: QueryRequest[] = [];
-  async run(r: QueryRequest): Promise<QueryResult> {
-    this.calls.push(r);
-    return { columns: r.query.columns, rows: [{ orders: 1 }], cursor: r.page ? 'cursor-1' : null, stats: { engine: 'duckdb', elapsedMs: 1 } };
-  }
-  async close() {}
-}
-
-function event(query: Record<string, string[]>, authorizer: Record<string, unknown> | null = { clientId: '4', rowScope: 'own', maxRangeDays: '31' }, headers: Record<string, string> = {}) {
-  return {
-    multiValueQueryStringParameters: query,
-    queryStringParameters: Object.fromEntries(Object.entries(query).map(([k, v]) => [k, v.at(-1)!])),
-    headers,
-    requestContext: { requestId: 'req-1', authorizer },
-  } as unknown as APIGatewayProxyEvent;
-}
+const SCOPE_CONTEXT = { clientId: '4', rowScope: 'own', maxRangeDays: '31' };
+const event = (query: Record<string, string[]>, authorizer: Record<string, unknown> | null = SCOPE_CONTEXT, headers: Record<string, string> = {}) =>
+  apiEvent(query, authorizer, headers);
 
 describe('request parameters', () => {
   describe('dates', () => {
@@ -119,7 +102,7 @@ describe('request parameters', () => {
 });
 
 describe('query handler (spy engine)', () => {
-  const spy = new SpyEngine();
+  const spy = new SpyEngine([{ orders: 1 }]);
   before(() => {
     process.env.LAKEGATE_PAGE_TOKEN_SECRET = Buffer.alloc(32, 7).toString('base64');
     setEngine(spy);

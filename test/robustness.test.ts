@@ -9,7 +9,6 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writ
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
-import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { AclCache } from '../src/acl/cache.ts';
 import { serializeAccessTable, type AccessRule } from '../src/acl/model.ts';
 import { FileAclStore } from '../src/acl/store.ts';
@@ -19,11 +18,12 @@ import { catalog, parseQuery } from '../src/catalog.ts';
 import { executionParameters, LITERAL_GRAMMAR } from '../src/engine/athena-literals.ts';
 import type { DuckDbEngine } from '../src/engine/duckdb.ts';
 import { setEngine } from '../src/engine/index.ts';
-import type { QueryEngine, QueryParams, QueryRequest, QueryResult } from '../src/engine/types.ts';
+import type { QueryParams } from '../src/engine/types.ts';
 import { EngineTimeout } from '../src/errors.ts';
 import { queryHandler } from '../src/http/handler.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { scratchPath, testLake } from './helpers/lake.ts';
+import { apiEvent, SpyEngine } from './helpers/api.ts';
 import { AUDIENCE, ecKey, hmacRaw, ISSUER, mint, signRaw } from './helpers/tokens.ts';
 
 const NAMES = [...catalog().keys()];
@@ -31,19 +31,8 @@ const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod/GET/coun
 const POLICY = { issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 30, maxTokenBytes: 4096, maxAgeSec: 86400 };
 const RUNS = Number(process.env.LAKEGATE_FUZZ_RUNS ?? 200);
 
-/** Records every request; answers an empty result. */
-class SpyEngine implements QueryEngine {
-  readonly name = 'duckdb' as const;
-  calls: QueryRequest[] = [];
-  async run(r: QueryRequest): Promise<QueryResult> {
-    this.calls.push(r);
-    return { columns: r.query.columns, rows: [], cursor: null, stats: { engine: 'duckdb', elapsedMs: 0 } };
-  }
-  async close() {}
-}
-
 const event = (query: Record<string, string[]>, headers: Record<string, string>, authorizer: Record<string, unknown>) =>
-  ({ multiValueQueryStringParameters: query, headers, requestContext: { requestId: 'fuzz', authorizer } }) as unknown as APIGatewayProxyEvent;
+  apiEvent(query, authorizer, headers);
 
 describe('robustness', function () {
   this.timeout(120_000);
@@ -66,7 +55,7 @@ describe('robustness', function () {
     );
     const key = fc.oneof(fc.constantFrom('from', 'to', 'limit', 'nextToken', 'client_id', 'row_scope', '__proto__', 'constructor'), fc.string({ unit: 'binary', maxLength: 12 }));
     const day = fc.date({ min: new Date('2024-01-01'), max: new Date('2024-12-31'), noInvalidDate: true });
-    const nearValid = fc.record({ from: day, span: fc.integer({ min: 1, max: 400 }), extra: fc.dictionary(key, fc.array(text, { maxLength: 2 }), { maxKeys: 1 }) })
+    const nearValid = fc.record({ from: day, span: fc.integer({ min: 1, max: 60 }), extra: fc.dictionary(key, fc.array(text, { maxLength: 2 }), { maxKeys: 1 }) })
       .map(({ from, span, extra }) => ({
         ...extra,
         from: [from.toISOString().slice(0, 10)],
@@ -108,7 +97,8 @@ describe('robustness', function () {
           }),
           { numRuns: RUNS },
         );
-        expect(answered, 'requests that reached the engine').to.be.greaterThan(RUNS / 10);
+        // ~25 % are expected to be valid; a twentieth guards against a vacuous property.
+        expect(answered, 'requests that reached the engine').to.be.greaterThan(RUNS / 20);
       });
     }
 

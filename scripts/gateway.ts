@@ -20,6 +20,10 @@ async function freePort(): Promise<number> {
 
 export interface Gateway {
   readonly url: string;
+  /** The serverless-offline process (its worker threads included), for memory readings. */
+  readonly pid: number;
+  /** Settles when the gateway process exits (for callers that must notice an early death). */
+  readonly exited: Promise<number | null>;
   readonly output: () => string;
   stop(): Promise<void>;
 }
@@ -33,12 +37,14 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
       LAKEGATE_PORT: String(port),
       LAKEGATE_LAMBDA_PORT: String(lambdaPort),
       LAKEGATE_BUILD_DIR: buildDir,
+      LAKEGATE_WATCH_IGNORE: '**', // no rebuild under a running test or measurement
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true, // its own process group, so stop() ends the workers too
   });
   let output = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
@@ -58,10 +64,11 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    pid: child.pid!,
+    exited,
     output: () => output,
     stop: async () => {
-      if (child.exitCode === null) {
-        const exited = new Promise((r) => child.once('exit', r));
+      if (child.exitCode === null && child.signalCode === null) {
         process.kill(-child.pid!, 'SIGTERM');
         const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000);
         await exited;
