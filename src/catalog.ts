@@ -18,6 +18,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileNamedParams, type CompiledSql } from './sql.ts';
 import { queriesDir } from './config.ts';
+import { FACT_TABLES } from './lake/layout.ts';
 
 /** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
 export type OutputType = 'bigint' | 'integer' | 'double' | 'varchar' | 'boolean' | 'timestamp';
@@ -61,6 +62,8 @@ export interface NamedQuery {
   readonly params: readonly ParamName[];
   /** `LIMIT :limit` bounds, for top-N queries. */
   readonly limit?: Bounds;
+  /** The partitioned fact tables the query reads (FROM / JOIN). */
+  readonly factTables: readonly string[];
   /**
    * Days before `from` whose partitions the query may read (`:from - INTERVAL 'N' DAY` in its
    * SQL, 0 if none): every fact partition it reads is within [from − lookback, to].
@@ -121,6 +124,7 @@ export function parseQuery(name: string, source: string): NamedQuery {
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
   for (const m of lookbacks) if (m[2]!.toUpperCase() !== 'DAY') fail(`write lookbacks as :from - INTERVAL 'N' DAY (found ${m[0]})`);
   const lookbackDays = Math.max(0, ...lookbacks.map((m) => Number(m[1])));
+  const factTables = FACT_TABLES.filter((t) => new RegExp(`\\b(FROM|JOIN)\\s+${t}\\b`, 'i').test(sqlBody));
 
   return {
     name,
@@ -129,6 +133,7 @@ export function parseQuery(name: string, source: string): NamedQuery {
     columns,
     params,
     lookbackDays,
+    factTables,
     ...(limitTag !== undefined ? { limit: bounds(limitTag) } : {}),
     ...(page ? { page } : {}),
     positional,

@@ -37,6 +37,19 @@ describe('named-query catalog', () => {
     });
   }
 
+  it('knows which fact tables each query reads and how far before `from`', () => {
+    expect(Object.fromEntries([...catalog().values()].map((q) => [q.name, [q.factTables, q.lookbackDays]]))).to.deep.equal({
+      all_orders_by_range: [['trackcode', 'orders'], 7],
+      count_delivered_trackcode_before_promise_time_by_range: [['trackcode'], 0],
+      count_orders_by_range: [['orders'], 0],
+      count_trackcode_by_range: [['trackcode'], 0],
+      count_trackcode_lost_by_range: [['trackcode'], 0],
+      get_money_from_routes_by_range: [['orders'], 0],
+      most_required_service_by_range: [['trackcode'], 0],
+      most_visited_location_from_trackcode_by_range: [['trackcode'], 0],
+    });
+  });
+
   it('declares the paging and top-N bounds of DESIGN §3/§4', () => {
     const all = catalog().get('all_orders_by_range')!;
     expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], default: 100, max: 1000 });

@@ -226,7 +226,7 @@ export class DuckDbEngine implements QueryEngine {
     const from = new Date(req.params.from.getTime() - req.query.lookbackDays * 86_400_000);
     const days = daysBetween(from, req.params.to);
     for (const t of LAKE_TABLES) {
-      if (!t.partitionedByDt || !new RegExp(`\\b(FROM|JOIN)\\s+${t.name}\\b`, 'i').test(req.query.source)) continue;
+      if (!req.query.factTables.includes(t.name)) continue;
       const relation = days.length <= NARROW_MAX_DAYS ? await narrowedFactRelation(this.lakeDir, t, days) : undefined;
       if (session.views.get(t.name) === relation) continue;
       this.forgetPrepared(session);
