@@ -1,23 +1,14 @@
 /** Authorizer decisions in-process: the first one (keys + access table loaded), then warm ones. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
-import jwt from 'jsonwebtoken';
 import { createAuthorizer } from '../src/auth/authorizer.ts';
-import { keyThumbprint } from '../src/auth/token.ts';
+import { mintToken } from '../src/auth/mint.ts';
 import { authConfig } from '../src/config.ts';
-import { KEY_FILES } from '../src/keys.ts';
+import { readKeyFile } from '../src/keys.ts';
 import { median, percentile } from './queries.ts';
 
 /** A token signed with the local private key; a negative ttl gives an already expired one. */
 export function localToken(keysDir: string, client: number, ttlSec = 3600): string {
-  const key = createPrivateKey(readFileSync(path.join(keysDir, KEY_FILES.privateKey)));
-  const cfg = authConfig();
-  const now = Math.floor(Date.now() / 1000);
-  return jwt.sign({ iat: Math.min(now, now + ttlSec - 60), exp: now + ttlSec }, key, {
-    algorithm: 'ES256', keyid: keyThumbprint(createPublicKey(key)), subject: String(client),
-    issuer: cfg.issuer, audience: cfg.audience,
-  });
+  const { issuer, audience } = authConfig();
+  return mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer, audience, ttlSec });
 }
 
 export async function measureAuthorizer(keysDir: string, decisions: number) {

@@ -6,12 +6,11 @@
  * authorizer reads. For AWS stages, sign with that stage's private key: --key <pem file>.
  */
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import jwt from 'jsonwebtoken';
+import { mintToken } from '../src/auth/mint.ts';
 import { authConfig, keysDir } from '../src/config.ts';
+import { CLIENT_ID } from '../src/ids.ts';
 import { ensureLocalKeys, readKeyFile } from '../src/keys.ts';
-import { keyThumbprint, publicVerificationKey } from '../src/auth/token.ts';
 
 const USAGE = 'usage: npm run --silent token -- --client <id> [--ttl 1h|30m|3600s|2d] [--key private.pem]';
 
@@ -33,20 +32,10 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
-if (!values.client || !/^(0|[1-9]\d{0,8})$/.test(values.client)) fail('--client must be a client id (a whole number)');
+if (!values.client || !CLIENT_ID.test(values.client)) fail('--client must be a client id (a whole number)');
 const ttl = parseTtl(values.ttl ?? '1h');
 const cfg = authConfig();
 if (ttl < 1 || ttl > cfg.maxAgeSec) fail(`--ttl must be at most ${cfg.maxAgeSec} seconds (the authorizer's maximum token age)`);
 
 const privatePem = values.key ? readFileSync(values.key, 'utf8') : readKeyFile(ensureLocalKeys(keysDir()), 'privateKey');
-const privateKey = createPrivateKey(privatePem);
-const { algorithm } = publicVerificationKey(createPublicKey(privateKey).export({ type: 'spki', format: 'pem' }).toString());
-const token = jwt.sign({}, privateKey, {
-  algorithm,
-  keyid: keyThumbprint(createPublicKey(privateKey)),
-  subject: values.client,
-  issuer: cfg.issuer,
-  audience: cfg.audience,
-  expiresIn: ttl,
-});
-process.stdout.write(`${token}\n`);
+process.stdout.write(`${mintToken(privatePem, Number(values.client), { issuer: cfg.issuer, audience: cfg.audience, ttlSec: ttl })}\n`);

@@ -19,6 +19,7 @@ import path from 'node:path';
 import { compileNamedParams, type CompiledSql } from './sql.ts';
 import { queriesDir } from './config.ts';
 import { FACT_TABLES } from './lake/layout.ts';
+import { QUERY_NAME } from './ids.ts';
 
 /** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
 export type OutputType = 'bigint' | 'integer' | 'double' | 'varchar' | 'boolean' | 'timestamp';
@@ -79,7 +80,6 @@ export interface NamedQuery {
 
 export const PAGE_BOUNDS: Bounds = { default: 100, max: 1000 };
 
-const QUERY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** Parse one query file. Throws with the file name on any malformed header. */
 export function parseQuery(name: string, source: string): NamedQuery {

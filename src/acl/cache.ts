@@ -12,6 +12,7 @@
  */
 import { parseAccessTable, type AccessTable } from './model.ts';
 import type { AclStore } from './store.ts';
+import { withTimeout } from '../timeout.ts';
 
 export interface AclCacheOptions {
   readonly ttlMs: number;
@@ -57,7 +58,7 @@ export class AclCache {
     const known = this.copy;
     let read;
     try {
-      read = await withTimeout(this.store.read(known?.version), this.opts.readTimeoutMs);
+      read = await withTimeout(this.store.read(known?.version), this.opts.readTimeoutMs, () => new Error(`timed out after ${this.opts.readTimeoutMs} ms`));
     } catch (e) {
       if (known && this.now() - known.validatedAt < this.opts.maxStaleMs) return known.table;
       this.copy = undefined;
@@ -77,14 +78,4 @@ export class AclCache {
       throw new AccessTableUnavailable(`access table at ${this.store.location} is malformed: ${(e as Error).message}`);
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

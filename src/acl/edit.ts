@@ -2,6 +2,7 @@
  * Edits of the access table as pure functions: (table, command) → new table, or an error that
  * changes nothing. The CLI (scripts/acl.ts) validates, applies and writes atomically.
  */
+import { CLIENT_ID } from '../ids.ts';
 import { AccessTableError, validateRule, type AccessRule, type AccessTable, type RowScope } from './model.ts';
 
 export type AclCommand =
@@ -49,8 +50,6 @@ export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: 
   return [...rules.values()];
 }
 
-const CLIENT = /^(0|[1-9]\d{0,8})$/;
-
 /** Parse CLI words into a command; throws AccessTableError with a usage hint. */
 export function parseCommand(words: readonly string[]): AclCommand {
   const [op, clientText, ...rest] = words;
@@ -58,7 +57,7 @@ export function parseCommand(words: readonly string[]): AclCommand {
     throw new AccessTableError(msg);
   };
   if (!op) usage('missing command');
-  if (!clientText || !CLIENT.test(clientText)) usage(`${op} needs a client id (a whole number)`);
+  if (!clientText || !CLIENT_ID.test(clientText)) usage(`${op} needs a client id (a whole number)`);
   const client = Number(clientText);
   switch (op) {
     case 'add':

@@ -1,6 +1,7 @@
 /** Replace the local access table atomically: write a sibling temp file, fsync, rename. */
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { fileVersion } from './store.ts';
 
 export class ConcurrentEdit extends Error {
   override name = 'ConcurrentEdit';
@@ -21,7 +22,7 @@ export async function replaceAtomically(file: string, body: string, expectedVers
   }
   try {
     const now = await stat(file);
-    if (`${now.ino}-${now.size}-${now.mtimeMs}` !== expectedVersion) throw new ConcurrentEdit('the access table changed while this edit was prepared; run the command again');
+    if (fileVersion(now) !== expectedVersion) throw new ConcurrentEdit('the access table changed while this edit was prepared; run the command again');
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

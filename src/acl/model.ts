@@ -7,6 +7,8 @@
  * authorizer then denies (fail closed) rather than guess.
  */
 
+import { QUERY_NAME } from '../ids.ts';
+
 export type RowScope = 'own' | 'all';
 
 export interface AccessRule {
@@ -24,7 +26,6 @@ export interface AccessRule {
 export type AccessTable = ReadonlyMap<number, AccessRule>;
 
 export const MAX_RANGE_DAYS_LIMIT = 3660;
-const QUERY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 const KEYS = new Set(['client_id', 'enabled', 'allowed_queries', 'row_scope', 'max_range_days', 'note']);
 
 export class AccessTableError extends Error {

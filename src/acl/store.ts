@@ -3,6 +3,7 @@
  * data bucket on AWS (acl/s3-store.ts). Each read may be conditional on the version last
  * seen, so re-validating an unchanged table costs a stat (or an S3 304), not a download.
  */
+import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 
 export type AclRead = { readonly changed: false } | { readonly changed: true; readonly version: string; readonly body: string };
@@ -14,13 +15,18 @@ export interface AclStore {
   readonly location: string;
 }
 
+/** A file's version for conditional reads: changes whenever the file is replaced or rewritten. */
+export function fileVersion(s: Stats): string {
+  return `${s.ino}-${s.size}-${s.mtimeMs}`;
+}
+
 /** A local file. Writers replace it atomically (write + rename), so a read sees one version. */
 export class FileAclStore implements AclStore {
   constructor(readonly location: string) {}
 
   async read(knownVersion?: string): Promise<AclRead> {
     const before = await stat(this.location);
-    const version = `${before.ino}-${before.size}-${before.mtimeMs}`;
+    const version = fileVersion(before);
     if (version === knownVersion) return { changed: false };
     const body = await readFile(this.location, 'utf8');
     // A file replaced between stat and read would pair a new body with an old version; then

@@ -7,6 +7,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
+import { CLIENT_ID } from '../ids.ts';
 
 export class Unauthorized extends Error {
   override name = 'Unauthorized';
@@ -39,7 +40,6 @@ export interface VerifiedToken {
 
 /** base64url segments: header.payload.signature, each non-empty. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
-const CLIENT_ID = /^(0|[1-9]\d{0,8})$/;
 
 /** The token from an `Authorization` header value: exactly `Bearer <token>`. */
 export function bearerToken(header: string | undefined, maxTokenBytes: number): string {

@@ -9,6 +9,7 @@ import { namedQuery } from '../catalog.ts';
 import { engineConfig } from '../config.ts';
 import { getEngine } from '../engine/index.ts';
 import { EngineTimeout, Forbidden } from '../errors.ts';
+import { withTimeout } from '../timeout.ts';
 import { pageTokens } from './page-tokens.ts';
 import { parseRequest, readScope } from './params.ts';
 import { answerResponse, errorResponse, negotiate, stillRunningResponse } from './response.ts';
@@ -25,11 +26,7 @@ const ENGINE_GRACE_MS = 500;
  * same deadline (DuckDB interrupts its query; Athena hands back a cursor).
  */
 function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new EngineTimeout('the query did not finish in time')), Math.max(0, deadline - Date.now()) + ENGINE_GRACE_MS);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+  return withTimeout(work, deadline - Date.now() + ENGINE_GRACE_MS, () => new EngineTimeout('the query did not finish in time'));
 }
 
 function header(headers: APIGatewayProxyEvent['headers'] | null, name: string): string | undefined {

@@ -6,6 +6,7 @@
 import type { NamedQuery } from '../catalog.ts';
 import type { QueryParams } from '../engine/types.ts';
 import { BadRequest } from '../errors.ts';
+import { CLIENT_ID } from '../ids.ts';
 
 /** Who is asking, from the authorizer's context only (never from the request). */
 export interface ClientScope {
@@ -123,7 +124,7 @@ export function parseRequest(query: NamedQuery, multi: Record<string, string[] |
 export function readScope(context: Record<string, unknown> | null | undefined): ClientScope | undefined {
   if (!context) return undefined;
   const { clientId, rowScope, maxRangeDays } = context;
-  const id = typeof clientId === 'string' && /^(0|[1-9]\d{0,8})$/.test(clientId) ? Number(clientId) : undefined;
+  const id = typeof clientId === 'string' && CLIENT_ID.test(clientId) ? Number(clientId) : undefined;
   const days = typeof maxRangeDays === 'number' ? maxRangeDays : typeof maxRangeDays === 'string' && /^[1-9]\d{0,3}$/.test(maxRangeDays) ? Number(maxRangeDays) : undefined;
   if (id === undefined || (rowScope !== 'own' && rowScope !== 'all') || days === undefined || !Number.isInteger(days) || days < 1) return undefined;
   return { clientId: id, allClients: rowScope === 'all', maxRangeDays: days };

@@ -1,0 +1,7 @@
+/** The domain's identifiers, as they appear in tokens, URLs, query files and the access table. */
+
+/** A client id: a whole number without sign or leading zeros (JWT `sub`, authorizer context, CLIs). */
+export const CLIENT_ID = /^(0|[1-9]\d{0,8})$/;
+
+/** A named query: lower_snake_case, as in its file name and endpoint path. */
+export const QUERY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
