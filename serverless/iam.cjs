@@ -63,9 +63,12 @@ module.exports = async ({ resolveVariable }) => {
           Action: ['s3:GetObject'],
           Resource: lakeTables.map((t) => ({ 'Fn::Sub': `\${DataBucket.Arn}/${t}/*` })),
         },
+        // Athena asks the source bucket its region: GetBucketLocation carries no s3:prefix, so it
+        // must not share the prefix-scoped ListBucket statement (its condition would deny it).
+        { Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: { 'Fn::GetAtt': ['DataBucket', 'Arn'] } },
         {
           Effect: 'Allow',
-          Action: ['s3:ListBucket', 's3:GetBucketLocation'],
+          Action: ['s3:ListBucket'],
           Resource: { 'Fn::GetAtt': ['DataBucket', 'Arn'] },
           Condition: { StringLike: { 's3:prefix': ['', ...lakeTables.flatMap((t) => [t, `${t}/*`])] } },
         },

@@ -3,34 +3,11 @@
  * against the deployment contract (DESIGN §7, issue 4): storage, Glue, Athena, API, IAM, outputs.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { catalog } from '../src/catalog.ts';
 import { LAKE_TABLES } from '../src/lake/layout.ts';
-import { scratchPath } from './helpers/lake.ts';
-
-const run = promisify(execFile);
-
-type Resource = { Type: string; Properties: Record<string, any> };
-type Template = { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
-
-/** Package a stage with every credential source removed. */
-async function pack(stage: string): Promise<{ dir: string; template: Template }> {
-  const dir = scratchPath(`package-${stage}`);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
-  Object.assign(env, {
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
-    LAKEGATE_BUILD_DIR: `.esbuild-package-${stage}-${process.pid}`,
-  });
-  await run('node_modules/.bin/serverless', ['package', '--stage', stage, '--package', dir], { env, maxBuffer: 10 << 20 });
-  const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
-  return { dir, template };
-}
-
-const ofType = (t: Template, type: string) => Object.entries(t.Resources).filter(([, r]) => r.Type === type);
+import { packagedTemplate, resourcesOfType as ofType, type Resource, type Template } from './helpers/template.ts';
 
 describe('serverless package (no AWS credentials)', function () {
   this.timeout(180_000);
@@ -38,8 +15,8 @@ describe('serverless package (no AWS credentials)', function () {
   let dev: Template;
   before(async () => {
     // One after the other: the framework stages artifacts in a shared .serverless/ folder.
-    prod = await pack('prod');
-    dev = (await pack('dev')).template;
+    prod = await packagedTemplate('prod');
+    dev = (await packagedTemplate('dev')).template;
   });
 
   it('packages one artifact per function, with its query files and without DuckDB', () => {

@@ -1,0 +1,153 @@
+/**
+ * What a real deploy's first requests would show, evaluated offline: every role of the packaged
+ * prod template against one table of (role, action, resource, context, allow/deny). A new
+ * statement or a new role is a row here. The evaluator is @cloud-copilot/iam-simulate (see
+ * test/helpers/iam.ts); the template's intrinsics are resolved as in a made-up account.
+ */
+import { expect } from 'chai';
+import { FACT_TABLES, LAKE_TABLES, accessControlKey } from '../src/lake/layout.ts';
+import { describeFailures, evaluateIamTable, type IamCase } from './helpers/iam.ts';
+import { copyOf, packagedTemplate, type Template } from './helpers/template.ts';
+
+const A = 'arn:aws';
+const REGION_ACCOUNT = 'us-east-1:123456789012';
+const athena = (wg: string) => `${A}:athena:${REGION_ACCOUNT}:workgroup/${wg}`;
+const glue = (rest: string) => `${A}:glue:${REGION_ACCOUNT}:${rest}`;
+const ssm = (name: string) => `${A}:ssm:${REGION_ACCOUNT}:parameter/lakegate/prod/${name}`;
+const logs = (group: string) => `${A}:logs:${REGION_ACCOUNT}:log-group:${group}:log-stream:2026/11/27/[$LATEST]abc`;
+const data = (key = '') => `${A}:s3:::{DataBucket}${key === '' ? '' : `/${key}`}`;
+const results = (key = '') => `${A}:s3:::{ResultsBucket}${key === '' ? '' : `/${key}`}`;
+const DB = 'lakegate_prod';
+const tables = LAKE_TABLES.map((t) => t.name);
+const partition = (table: string) => (FACT_TABLES.some((f) => f === table) ? `${table}/dt=2024-03-01/` : `${table}/`);
+
+const allow = (role: string, action: string, resource: string, why: string, context?: IamCase['context']): IamCase => ({ role, action, resource, why, expect: 'allow', ...(context ? { context } : {}) });
+const deny = (role: string, action: string, resource: string, why: string, context?: IamCase['context']): IamCase => ({ role, action, resource, why, expect: 'deny', ...(context ? { context } : {}) });
+
+/** The IAM table: every request a role must be able to make, and the ones it must never make. */
+export const IAM_TABLE: readonly IamCase[] = [
+  // ── query functions: Athena's path over the lake (AWS: Athena needs these of the caller) ──
+  ...['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'].map((a) =>
+    allow('QueryRole', a, athena('lakegate-prod'), 'runs and reads its queries in the stage workgroup')),
+  deny('QueryRole', 'athena:StartQueryExecution', athena('primary'), 'never another workgroup (no cost guard, other result location)'),
+  deny('QueryRole', 'athena:StartQueryExecution', athena('lakegate-dev'), "never another stage's workgroup"),
+  allow('QueryRole', 'glue:GetDatabase', glue(`database/${DB}`), 'Athena resolves the database'),
+  allow('QueryRole', 'glue:GetDatabase', glue('catalog'), 'Athena reads through the account catalog'),
+  ...tables.flatMap((t) => [
+    allow('QueryRole', 'glue:GetTable', glue(`table/${DB}/${t}`), `Athena reads table ${t}`),
+    allow('QueryRole', 'glue:GetPartitions', glue(`table/${DB}/${t}`), `Athena prunes ${t}'s dt partitions`),
+    allow('QueryRole', 's3:ListBucket', data(), `Athena lists ${t}'s partition prefix`, { 's3:prefix': partition(t) }),
+    allow('QueryRole', 's3:GetObject', data(`${partition(t)}part-0.parquet`), `Athena reads ${t}'s parquet`),
+  ]),
+  allow('QueryRole', 's3:GetBucketLocation', data(), 'Athena asks the source bucket its region (the request has no s3:prefix)'),
+  allow('QueryRole', 's3:GetBucketLocation', results(), 'Athena asks the results bucket its region'),
+  allow('QueryRole', 's3:PutObject', results('athena/0f1e2d.csv'), 'Athena writes the result'),
+  allow('QueryRole', 's3:GetObject', results('athena/0f1e2d.csv'), 'result reuse and paging read it back'),
+  allow('QueryRole', 's3:ListBucket', results(), 'Athena checks the result location', { 's3:prefix': 'athena/' }),
+  allow('QueryRole', 'ssm:GetParameter', ssm('page-token-secret'), 'seals nextToken cursors'),
+  deny('QueryRole', 'glue:GetTable', glue(`table/${DB}/access_control`), 'never the access table'),
+  deny('QueryRole', 's3:GetObject', data(accessControlKey), 'never the access table'),
+  deny('QueryRole', 's3:ListBucket', data(), 'never lists the access table', { 's3:prefix': 'access_control/' }),
+  deny('QueryRole', 's3:ListBucket', data(), 'no listing of the whole bucket beyond the lake tables', { 's3:prefix': 'unrelated/' }),
+  deny('QueryRole', 's3:PutObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never writes lake data'),
+  deny('QueryRole', 's3:DeleteObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never deletes lake data'),
+  deny('QueryRole', 'glue:CreateTable', glue(`database/${DB}`), 'never writes the catalog'),
+  deny('QueryRole', 'ssm:GetParameter', ssm('jwt-public-key'), "not the authorizer's key"),
+  deny('QueryRole', 's3:GetObject', data(`orders/dt=2024-03-01/part-0.parquet`), 'TLS only (bucket policy)', { 'aws:SecureTransport': 'false' }),
+
+  // ── the token authorizer: the access table and its verification key, nothing of the lake ──
+  allow('AuthorizerRole', 's3:GetObject', data(accessControlKey), 'reads the access table directly from S3 (DESIGN §5)'),
+  allow('AuthorizerRole', 'ssm:GetParameter', ssm('jwt-public-key'), 'verifies operator-minted tokens'),
+  allow('AuthorizerRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-tokenAuthorizer'), 'logs its decisions'),
+  deny('AuthorizerRole', 's3:GetObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never reads lake data'),
+  deny('AuthorizerRole', 's3:PutObject', data(accessControlKey), 'never writes the access table'),
+  deny('AuthorizerRole', 'athena:StartQueryExecution', athena('lakegate-prod'), 'never runs queries'),
+  deny('AuthorizerRole', 'ssm:GetParameter', ssm('page-token-secret'), 'not the query functions\' secret'),
+
+  // ── whoami: its logs only ──
+  allow('WhoamiRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-whoami'), 'logs'),
+  deny('WhoamiRole', 's3:GetObject', data(accessControlKey), 'reads nothing'),
+  deny('WhoamiRole', 'athena:StartQueryExecution', athena('lakegate-prod'), 'runs nothing'),
+
+  // ── Glue crawlers: read the lake, write the catalog and their logs, never write data ──
+  allow('CrawlerRole', 's3:ListBucket', data(), 'lists the lake', { 's3:prefix': 'orders/' }),
+  allow('CrawlerRole', 's3:GetBucketLocation', data(), 'finds the bucket region'),
+  allow('CrawlerRole', 's3:GetObject', data('orders/dt=2024-03-01/part-0.parquet'), 'reads schemas'),
+  allow('CrawlerRole', 's3:GetObject', data(accessControlKey), 'catalogs the access table'),
+  allow('CrawlerRole', 'glue:GetDatabase', glue(`database/${DB}`), 'finds its database'),
+  ...['glue:CreateTable', 'glue:UpdateTable', 'glue:GetTable', 'glue:BatchCreatePartition', 'glue:GetPartitions', 'glue:BatchUpdatePartition'].map((a) =>
+    allow('CrawlerRole', a, glue(`table/${DB}/orders`), 'registers tables and dt partitions')),
+  allow('CrawlerRole', 'logs:PutLogEvents', logs('/aws-glue/crawlers'), 'writes its run log'),
+  deny('CrawlerRole', 's3:PutObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never writes data'),
+  deny('CrawlerRole', 's3:DeleteObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never deletes data'),
+  deny('CrawlerRole', 'glue:DeleteTable', glue(`table/${DB}/orders`), 'schema changes are logged, never destructive'),
+  deny('CrawlerRole', 'glue:CreateTable', glue('table/lakegate_dev/orders'), "never another stage's database"),
+];
+
+describe('IAM: every role of the packaged template, evaluated offline', function () {
+  this.timeout(180_000);
+  let template: Template;
+  before(async () => {
+    template = (await packagedTemplate('prod')).template;
+  });
+
+  it('every row of the IAM table evaluates as expected', async () => {
+    const verdicts = await evaluateIamTable(template, IAM_TABLE);
+    expect(describeFailures(verdicts)).to.deep.equal([]);
+    expect(verdicts).to.have.length(IAM_TABLE.length);
+  });
+
+  it('every IAM role of the template has rows that must be allowed and rows that must be denied', () => {
+    const roles = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role').map(([id]) => id).sort();
+    for (const role of roles) {
+      expect(IAM_TABLE.some((r) => r.role === role && r.expect === 'allow'), `${role} has no allow row`).to.equal(true);
+      expect(IAM_TABLE.some((r) => r.role === role && r.expect === 'deny'), `${role} has no deny row`).to.equal(true);
+    }
+    expect([...new Set(IAM_TABLE.map((r) => r.role))].sort()).to.deep.equal(roles);
+  });
+
+  describe('the table flags a mutated template', () => {
+    const statements = (t: Template, role: string): any[] => t.Resources[role]!.Properties.Policies[0].PolicyDocument.Statement;
+
+    it('GetBucketLocation back under the s3:prefix condition (the defect this table found) → flagged', async () => {
+      const t = copyOf(template);
+      const list = statements(t, 'QueryRole').find((s) => [s.Action].flat().includes('s3:ListBucket') && s.Condition);
+      list.Action = ['s3:ListBucket', 's3:GetBucketLocation'];
+      const own = statements(t, 'QueryRole').findIndex((s) => s.Action.length === 1 && s.Action[0] === 's3:GetBucketLocation');
+      statements(t, 'QueryRole').splice(own, 1);
+      const failures = describeFailures(await evaluateIamTable(t, IAM_TABLE));
+      expect(failures).to.have.length(1);
+      expect(failures[0]).to.match(/^QueryRole s3:GetBucketLocation arn:aws:s3:::\S+ \{\}: expected allow, got ImplicitlyDenied/);
+    });
+
+    it('a needed action removed → flagged', async () => {
+      const t = copyOf(template);
+      const read = statements(t, 'QueryRole').find((s) => s.Action.length === 1 && s.Action[0] === 's3:GetObject');
+      read.Resource = read.Resource.filter((r: any) => !JSON.stringify(r).includes('/orders/'));
+      const failures = describeFailures(await evaluateIamTable(t, IAM_TABLE));
+      expect(failures).to.deep.equal([
+        `QueryRole s3:GetObject arn:aws:s3:::lakegate-databucket-0a1b2c3d/orders/dt=2024-03-01/part-0.parquet {}: expected allow, got ImplicitlyDenied — Athena reads orders's parquet`,
+      ]);
+    });
+
+    it('a forbidden action added → flagged', async () => {
+      const t = copyOf(template);
+      statements(t, 'QueryRole').push({ Effect: 'Allow', Action: ['s3:PutObject', 's3:DeleteObject'], Resource: { 'Fn::Sub': '${DataBucket.Arn}/*' } });
+      const failures = describeFailures(await evaluateIamTable(t, IAM_TABLE));
+      expect(failures.map((f) => f.split(' ').slice(0, 2).join(' ')).sort()).to.deep.equal(['QueryRole s3:DeleteObject', 'QueryRole s3:PutObject']);
+    });
+
+    it('a wildcard grant to a role → its deny rows are flagged', async () => {
+      const t = copyOf(template);
+      statements(t, 'WhoamiRole').push({ Effect: 'Allow', Action: ['s3:GetObject', 'athena:StartQueryExecution'], Resource: '*' });
+      expect(describeFailures(await evaluateIamTable(t, IAM_TABLE))).to.have.length(2);
+    });
+
+    it('a role missing from the template → its rows are flagged', async () => {
+      const t = copyOf(template);
+      delete t.Resources.WhoamiRole;
+      const failures = describeFailures(await evaluateIamTable(t, IAM_TABLE));
+      expect(failures).to.have.length(IAM_TABLE.filter((r) => r.role === 'WhoamiRole').length);
+    });
+  });
+});
