@@ -17,7 +17,11 @@ const ssm = (name: string) => `${A}:ssm:${REGION_ACCOUNT}:parameter/lakegate/pro
 const logs = (group: string) => `${A}:logs:${REGION_ACCOUNT}:log-group:${group}:log-stream:2026/11/27/[$LATEST]abc`;
 const data = (key = '') => `${A}:s3:::{DataBucket}${key === '' ? '' : `/${key}`}`;
 const results = (key = '') => `${A}:s3:::{ResultsBucket}${key === '' ? '' : `/${key}`}`;
+const key = (logical: string) => `${A}:kms:${REGION_ACCOUNT}:key/{${logical}}`;
+const credentials = (k = 'client_secrets.jsonl') => `${A}:s3:::{CredentialsBucket}${k === '' ? '' : `/${k}`}`;
 const DB = 'lakegate_prod';
+/** Every role but the token function's: none may sign tokens or read client secrets. */
+const NOT_TOKEN_ROLES = ['QueryRole', 'AuthorizerRole', 'WhoamiRole', 'CrawlerRole', 'JwksRole', 'PublicRole'];
 const tables = LAKE_TABLES.map((t) => t.name);
 const partition = (table: string) => (FACT_TABLES.some((f) => f === table) ? `${table}/dt=2024-03-01/` : `${table}/`);
 
@@ -82,6 +86,31 @@ export const IAM_TABLE: readonly IamCase[] = [
   deny('CrawlerRole', 's3:DeleteObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never deletes data'),
   deny('CrawlerRole', 'glue:DeleteTable', glue(`table/${DB}/orders`), 'schema changes are logged, never destructive'),
   deny('CrawlerRole', 'glue:CreateTable', glue('table/lakegate_dev/orders'), "never another stage's database"),
+
+  // ── the token endpoint (DESIGN §9): signs with KMS, reads the hashed secrets and the access table ──
+  allow('TokenRole', 'kms:Sign', key('SigningKeyA'), 'signs access tokens with the current key'),
+  allow('TokenRole', 'kms:GetPublicKey', key('SigningKeyA'), "names the key's kid at cold start"),
+  allow('TokenRole', 's3:GetObject', credentials(), 'authenticates clients against their hashed secrets'),
+  allow('TokenRole', 's3:GetObject', data(accessControlKey), 'checks the client is enabled and its grants'),
+  allow('TokenRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-oauthToken'), 'logs issues and failures (never secrets)'),
+  deny('TokenRole', 's3:PutObject', credentials(), 'never writes secrets (operators do, with npm run acl)'),
+  deny('TokenRole', 's3:GetObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never reads lake data'),
+  deny('TokenRole', 'kms:Decrypt', key('SigningKeyA'), 'the key is for signing only'),
+  deny('TokenRole', 'athena:StartQueryExecution', athena('lakegate-prod'), 'runs no query'),
+  // ── the JWK Set: public keys only ──
+  allow('JwksRole', 'kms:GetPublicKey', key('SigningKeyA'), 'publishes the signing key'),
+  allow('JwksRole', 'ssm:GetParameter', ssm('jwt-public-key'), "publishes the operator's verification key"),
+  deny('JwksRole', 's3:GetObject', credentials(), 'never reads secrets'),
+  allow('AuthorizerRole', 'kms:GetPublicKey', key('SigningKeyA'), 'verifies tokens the token endpoint signed'),
+  // ── the public pages: logs only ──
+  allow('PublicRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-public'), 'logs'),
+  deny('PublicRole', 's3:GetObject', data(accessControlKey), 'reads nothing'),
+  // ── nobody but the token endpoint signs or reads the credentials store ──
+  ...NOT_TOKEN_ROLES.flatMap((role) => [
+    deny(role, 'kms:Sign', key('SigningKeyA'), 'only the token endpoint signs'),
+    deny(role, 's3:GetObject', credentials(), 'only the token endpoint reads client secrets'),
+    deny(role, 's3:ListBucket', credentials(''), 'the credentials bucket is not listed by anyone'),
+  ]),
 ];
 
 describe('IAM: every role of the packaged template, evaluated offline', function () {
@@ -140,7 +169,9 @@ describe('IAM: every role of the packaged template, evaluated offline', function
     it('a wildcard grant to a role → its deny rows are flagged', async () => {
       const t = copyOf(template);
       statements(t, 'WhoamiRole').push({ Effect: 'Allow', Action: ['s3:GetObject', 'athena:StartQueryExecution'], Resource: '*' });
-      expect(describeFailures(await evaluateIamTable(t, IAM_TABLE))).to.have.length(2);
+      const exposed = IAM_TABLE.filter((r) => r.role === 'WhoamiRole' && r.expect === 'deny' && ['s3:GetObject', 'athena:StartQueryExecution'].includes(r.action));
+      expect(exposed.length).to.be.greaterThan(1);
+      expect(describeFailures(await evaluateIamTable(t, IAM_TABLE))).to.have.length(exposed.length);
     });
 
     it('a role missing from the template → its rows are flagged', async () => {

@@ -1,0 +1,3 @@
+import { jwksHandler } from '../src/oauth/handler.ts';
+
+export const handler = jwksHandler();

@@ -1,0 +1,3 @@
+import { oauthTokenHandler } from '../src/oauth/handler.ts';
+
+export const handler = oauthTokenHandler();

@@ -1,0 +1,107 @@
+/**
+ * The public credential routes (DESIGN §9, no authorizer): `POST /oauth/token` and
+ * `GET /.well-known/jwks.json`. Dependencies are created once per cold start (a failed start is
+ * retried on the next request); every outcome is answered in RFC 6749's format.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { AclCache } from '../acl/cache.ts';
+import { FileAclStore, type AclStore } from '../acl/store.ts';
+import { ownKeys } from '../auth/authorizer.ts';
+import { LocalRingSigner, type JwtSigner } from '../auth/signer.ts';
+import { catalog } from '../catalog.ts';
+import { authConfig, keysDir, lakeDir, limitsConfig, oauthConfig } from '../config.ts';
+import { CredentialsCache, credentialsStore } from '../credentials/store.ts';
+import { accessControlKey } from '../lake/layout.ts';
+import { errorFields, log } from '../log.ts';
+import { oauthResponse, publicJsonResponse } from '../http/response.ts';
+import { FailureGuard, MemoryFailureStore, SqliteFailureStore, type FailureStore } from './failures.ts';
+import { jwksDocument } from './jwks.ts';
+import { OAuthError, parseTokenRequest } from './request.ts';
+import { issueToken, type TokenServiceDeps } from './token-service.ts';
+
+/** How long clients and caches may keep the JWK Set: a retired key disappears within this. */
+export const JWKS_MAX_AGE_SECONDS = 300;
+
+function header(event: APIGatewayProxyEvent, name: string): string | undefined {
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
+  return undefined;
+}
+
+async function signer(): Promise<JwtSigner> {
+  const cfg = authConfig();
+  if (cfg.signingKeyIds.length > 0) {
+    const [{ KMSClient }, { KmsJwtSigner }] = await Promise.all([import('@aws-sdk/client-kms'), import('../auth/kms-signer.ts')]);
+    return KmsJwtSigner.create(new KMSClient({}), cfg.signingKeyIds[0]!);
+  }
+  return new LocalRingSigner(keysDir(), cfg.keysTtlMs);
+}
+
+async function aclStore(): Promise<AclStore> {
+  const uri = authConfig().aclS3Uri;
+  if (uri) return (await import('../acl/s3-store.ts')).S3AclStore.fromUri(uri);
+  return new FileAclStore(`${lakeDir()}/${accessControlKey}`);
+}
+
+/** Failed-authentication windows: shared by the local gateway's workers when its limiter file is on, else per instance. */
+async function failureStore(): Promise<FailureStore> {
+  const limits = limitsConfig();
+  return limits.enabled && limits.database !== ':memory:' ? SqliteFailureStore.open(limits.database) : new MemoryFailureStore();
+}
+
+export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
+  const auth = authConfig();
+  const cfg = oauthConfig();
+  const secrets = new CredentialsCache(await credentialsStore(), cfg.credentialsTtlMs);
+  const acl = new AclCache(await aclStore(), { ttlMs: auth.aclTtlMs, maxStaleMs: auth.aclMaxStaleMs, readTimeoutMs: auth.aclReadTimeoutMs });
+  return {
+    secrets: () => secrets.secrets(),
+    accessTable: () => acl.table(),
+    signer: await signer(),
+    guard: new FailureGuard(cfg.maxFailures, cfg.failureWindowSec * 1000, Date.now, await failureStore()),
+    queryNames: [...catalog().keys()],
+    issuer: auth.issuer,
+    audience: auth.audience,
+    defaultTtlSec: cfg.tokenTtlSec,
+  };
+}
+
+/** Create once, retry after a failed creation (a cold start that could not read its keys). */
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () =>
+    (value ??= create().catch((e) => {
+      value = undefined;
+      throw e;
+    }));
+}
+
+export function oauthTokenHandler(create: () => Promise<TokenServiceDeps> = tokenServiceDeps) {
+  const deps = once(create);
+  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+    try {
+      const request = parseTokenRequest({
+        method: event.httpMethod ?? 'POST',
+        contentType: header(event, 'content-type'),
+        authorization: header(event, 'authorization'),
+        body: event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
+        queryParameters: Object.keys(event.multiValueQueryStringParameters ?? event.queryStringParameters ?? {}),
+      });
+      return oauthResponse(200, { ...(await issueToken(request, await deps())) });
+    } catch (e) {
+      if (e instanceof OAuthError) return oauthResponse(e.status, { error: e.error, error_description: e.description }, e.headers);
+      log.error('token endpoint failure', errorFields(e));
+      return oauthResponse(503, { error: 'temporarily_unavailable', error_description: 'the token service is unavailable; try again shortly' }, { 'Retry-After': '5' });
+    }
+  };
+}
+
+export function jwksHandler(keys = once(ownKeys)) {
+  return async (): Promise<APIGatewayProxyResult> => {
+    try {
+      return publicJsonResponse(jwksDocument((await (await keys()).all()).values()), JWKS_MAX_AGE_SECONDS, 'application/jwk-set+json');
+    } catch (e) {
+      log.error('jwks failure', errorFields(e));
+      return oauthResponse(503, { error: 'temporarily_unavailable', error_description: 'the key set is unavailable; try again shortly' }, { 'Retry-After': '5' });
+    }
+  };
+}

@@ -1,0 +1,390 @@
+/**
+ * Clients get their own tokens (DESIGN §9, issue 9): client secrets, POST /oauth/token
+ * (RFC 6749 §4.4, §5), the JWK Set, key rotation and retirement, and tokens of an existing
+ * identity provider. In-process for the decisions (tables of cases), then through the real
+ * serverless-offline gateway for the whole flow. Real keys, real signatures, real files.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { promisify } from 'node:util';
+import jwt from 'jsonwebtoken';
+import { AclCache } from '../src/acl/cache.ts';
+import { serializeAccessTable, parseAccessTable, type AccessRule } from '../src/acl/model.ts';
+import { Authorizer, ringKeys } from '../src/auth/authorizer.ts';
+import { LocalKeyRing, readKeyRing, retireKey, rotateKey } from '../src/auth/keyring.ts';
+import { RemoteJwks } from '../src/auth/remote-jwks.ts';
+import { LocalRingSigner } from '../src/auth/signer.ts';
+import { keyThumbprint, type TokenPolicy } from '../src/auth/token.ts';
+import { catalog } from '../src/catalog.ts';
+import { hashSecret, newSecret, parseSecrets, secretMatches, SECRET_FORMAT } from '../src/credentials/secrets.ts';
+import { ensureLocalKeys } from '../src/keys.ts';
+import { FailureGuard } from '../src/oauth/failures.ts';
+import { jwksDocument } from '../src/oauth/jwks.ts';
+import { OAuthError, parseTokenRequest, type RawTokenRequest } from '../src/oauth/request.ts';
+import { issueToken, type TokenServiceDeps } from '../src/oauth/token-service.ts';
+import { startGateway, type Gateway } from '../scripts/gateway.ts';
+import { testLake, scratchPath } from './helpers/lake.ts';
+
+const run = promisify(execFile);
+const NAMES = [...catalog().keys()];
+const ISSUER = 'lakegate-local';
+const AUDIENCE = 'lakegate-api';
+const POLICY: TokenPolicy = { issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 30, maxTokenBytes: 4096, maxAgeSec: 86400 };
+const API = 'arn:aws:execute-api:us-east-1:123456789012:abc123def4/prod';
+const RULES: AccessRule[] = [
+  { client_id: 4, enabled: true, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366 },
+  { client_id: 3, enabled: true, allowed_queries: ['count_orders_by_range'], row_scope: 'own', max_range_days: 31, token_ttl_seconds: 600 },
+  { client_id: 13, enabled: false, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366 },
+  { client_id: 21, enabled: true, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366, idp_client_id: 'cognito-app-7xq' },
+];
+const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+const FORM = 'application/x-www-form-urlencoded';
+const raw = (over: Partial<RawTokenRequest> = {}): RawTokenRequest => ({
+  method: 'POST', contentType: FORM, authorization: basic('4', 'x'), body: 'grant_type=client_credentials', queryParameters: [], ...over,
+});
+
+describe('OAuth 2.0 client credentials (in-process)', () => {
+  describe('client secrets', () => {
+    it('256 random bits, shown once, stored as SHA-256 only; constant-time match; unknown clients never match', () => {
+      const { secret, stored } = newSecret(4);
+      expect(secret).to.match(SECRET_FORMAT);
+      expect(Buffer.from(secret.slice(4), 'base64url')).to.have.length(32);
+      expect(JSON.stringify(stored)).to.not.include(secret.slice(4));
+      expect(stored.sha256).to.equal(hashSecret(secret));
+      expect(secretMatches([stored], 4, secret)).to.equal(true);
+      expect(secretMatches([stored], 4, `${secret.slice(0, -1)}A`)).to.equal(secret.endsWith('A'));
+      expect(secretMatches([stored], 5, secret)).to.equal(false);
+      expect(secretMatches([], 4, secret)).to.equal(false);
+      expect(newSecret(4).secret).to.not.equal(secret);
+    });
+
+    it('the store is strict: one malformed line authenticates nobody', () => {
+      const { stored } = newSecret(4);
+      const line = JSON.stringify(stored);
+      expect(parseSecrets(`${line}\n`)).to.deep.equal([stored]);
+      for (const bad of ['{', JSON.stringify({ ...stored, secret: 'x' }), `${line}\n${line}`, JSON.stringify({ ...stored, sha256: 'short' })]) {
+        expect(() => parseSecrets(bad), bad).to.throw();
+      }
+    });
+  });
+
+  describe('parsing the request (§2.3.1, §3.2, §4.4.2)', () => {
+    const cases: [string, Partial<RawTokenRequest>, number, string][] = [
+      ['GET', { method: 'GET' }, 400, 'invalid_request'],
+      ['credentials in the query string', { queryParameters: ['client_secret'] }, 400, 'invalid_request'],
+      ['JSON body', { contentType: 'application/json', body: '{"grant_type":"client_credentials"}' }, 400, 'invalid_request'],
+      ['no content type', { contentType: undefined }, 400, 'invalid_request'],
+      ['missing grant_type', { body: 'scope=whoami' }, 400, 'invalid_request'],
+      ['empty grant_type', { body: 'grant_type=' }, 400, 'invalid_request'],
+      ['repeated parameter', { body: 'grant_type=client_credentials&grant_type=client_credentials' }, 400, 'invalid_request'],
+      ['malformed percent-encoding', { body: 'grant_type=%ZZ' }, 400, 'invalid_request'],
+      ['Basic and body credentials together', { body: 'grant_type=client_credentials&client_id=4&client_secret=x' }, 400, 'invalid_request'],
+      ['no credentials', { authorization: undefined }, 401, 'invalid_client'],
+      ['Basic without a colon', { authorization: `Basic ${Buffer.from('4x').toString('base64')}` }, 401, 'invalid_client'],
+      ['Bearer instead of Basic', { authorization: 'Bearer a.b.c' }, 401, 'invalid_client'],
+      ['malformed scope', { body: 'grant_type=client_credentials&scope=DROP%20TABLE' }, 400, 'invalid_scope'],
+    ];
+    for (const [label, over, status, error] of cases) {
+      it(`${label} → ${status} ${error}`, () => {
+        try {
+          parseTokenRequest(raw(over));
+          expect.fail('accepted');
+        } catch (e) {
+          expect(e).to.be.instanceOf(OAuthError);
+          expect([(e as OAuthError).status, (e as OAuthError).error]).to.deep.equal([status, error]);
+          if (status === 401) expect((e as OAuthError).headers['WWW-Authenticate']).to.equal('Basic realm="lakegate"');
+        }
+      });
+    }
+
+    it('Basic credentials are form-decoded (§2.3.1); body credentials and scope are accepted', () => {
+      expect(parseTokenRequest(raw({ authorization: basic('4', 'a:b+c%') }))).to.deep.include({ clientId: '4', clientSecret: 'a:b+c%' });
+      expect(parseTokenRequest(raw({ authorization: undefined, body: 'grant_type=client_credentials&client_id=4&client_secret=s&scope=whoami+count_orders_by_range' })))
+        .to.deep.equal({ clientId: '4', clientSecret: 's', grantType: 'client_credentials', scope: ['whoami', 'count_orders_by_range'] });
+    });
+  });
+
+  describe('issuing (§4.4.3, §5)', () => {
+    const keys = ensureLocalKeys(scratchPath('oauth-keys'));
+    const secrets = [4, 3, 13].map((c) => newSecret(c));
+    const secretOf = (c: number) => secrets.find((s) => s.stored.client_id === c)!.secret;
+    const clock = { t: Date.UTC(2026, 10, 27, 12) };
+    const deps = (guard = new FailureGuard(5, 60_000, () => clock.t)): TokenServiceDeps => ({
+      secrets: async () => secrets.map((s) => s.stored),
+      accessTable: async () => parseAccessTable(serializeAccessTable(RULES)),
+      signer: new LocalRingSigner(keys, 0),
+      guard,
+      queryNames: NAMES,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      defaultTtlSec: 3600,
+    });
+    const request = (clientId: string, secret: string, extra: Partial<{ grantType: string; scope: string[] | null }> = {}) =>
+      ({ clientId, clientSecret: secret, grantType: 'client_credentials', scope: null, ...extra });
+    const failure = (p: Promise<unknown>) => p.then(() => expect.fail('issued'), (e: OAuthError) => [e.status, e.error, e.description]);
+
+    it('a token the authorizer accepts: sub, jti, 1 h, every granted endpoint as scope', async () => {
+      const answer = await issueToken(request('4', secretOf(4)), deps());
+      expect(answer).to.include({ token_type: 'Bearer', expires_in: 3600 });
+      expect(answer.scope.split(' ').sort()).to.deep.equal([...NAMES, 'whoami'].sort());
+      const claims = jwt.decode(answer.access_token, { complete: true })!;
+      expect(claims.header).to.include({ alg: 'ES256', kid: readKeyRing(keys).current });
+      expect(claims.payload).to.include({ sub: '4', iss: ISSUER, aud: AUDIENCE });
+      const p = claims.payload as jwt.JwtPayload;
+      expect(p.exp! - p.iat!).to.equal(3600);
+      expect(p.jti).to.match(/^[0-9a-f-]{36}$/);
+      expect(p).to.not.have.property('scope');
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, aclOf(RULES), NAMES);
+      expect((await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`)).effect).to.equal('Allow');
+    });
+
+    it("the rule's own token lifetime", async () => {
+      expect((await issueToken(request('3', secretOf(3)), deps())).expires_in).to.equal(600);
+    });
+
+    it('a wrong secret and an unknown or malformed client answer exactly alike', async () => {
+      const answers = await Promise.all([
+        failure(issueToken(request('4', secretOf(3)), deps())),
+        failure(issueToken(request('999', secretOf(4)), deps())),
+        failure(issueToken(request('not-a-client', secretOf(4)), deps())),
+      ]);
+      expect(new Set(answers.map((a) => JSON.stringify(a))).size).to.equal(1);
+      expect(answers[0]).to.deep.equal([401, 'invalid_client', 'client authentication failed']);
+    });
+
+    it('disabled client → unauthorized_client; other grants → unsupported_grant_type; ungranted scope → invalid_scope', async () => {
+      expect((await failure(issueToken(request('13', secretOf(13)), deps()))).slice(0, 2)).to.deep.equal([400, 'unauthorized_client']);
+      expect((await failure(issueToken(request('4', secretOf(4), { grantType: 'password' }), deps()))).slice(0, 2)).to.deep.equal([400, 'unsupported_grant_type']);
+      expect((await failure(issueToken(request('3', secretOf(3), { scope: ['count_orders_by_range', 'all_orders_by_range'] }), deps()))).slice(0, 2))
+        .to.deep.equal([400, 'invalid_scope']);
+    });
+
+    it('a down-scoped token carries scope, and the authorizer honours it over the access rule', async () => {
+      const answer = await issueToken(request('4', secretOf(4), { scope: ['count_orders_by_range'] }), deps());
+      expect(answer.scope).to.equal('count_orders_by_range');
+      expect((jwt.decode(answer.access_token) as jwt.JwtPayload).scope).to.equal('count_orders_by_range');
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, aclOf(RULES), NAMES);
+      const decision = await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`);
+      expect(decision.effect).to.equal('Allow');
+      expect(decision.resources).to.deep.equal([`${API}/GET/count_orders_by_range`]); // API Gateway answers 403 on any other method
+    });
+
+    it('brute force: after 5 failures the client id gets 429 + Retry-After (even with the right secret) until the window ends', async () => {
+      const d = deps(new FailureGuard(5, 60_000, () => clock.t));
+      for (let i = 0; i < 5; i += 1) expect((await failure(issueToken(request('4', 'lgs_wrong'), d)))[1]).to.equal('invalid_client');
+      const locked = await issueToken(request('4', secretOf(4)), d).catch((e: OAuthError) => e);
+      expect(locked).to.be.instanceOf(OAuthError);
+      expect((locked as OAuthError).status).to.equal(429);
+      expect(Number((locked as OAuthError).headers['Retry-After'])).to.be.within(1, 60);
+      expect((await issueToken(request('3', secretOf(3)), d)).token_type).to.equal('Bearer'); // other clients unaffected
+      clock.t += 60_000;
+      expect((await issueToken(request('4', secretOf(4)), d)).token_type).to.equal('Bearer'); // the owner is back within a minute
+    });
+  });
+
+  describe('brute-force windows shared through SQLite (as by the local gateway\'s workers)', () => {
+    it('two guards on one file (two workers) count failures together; success clears them', async () => {
+      const { SqliteFailureStore } = await import('../src/oauth/failures.ts');
+      const file = `${scratchPath('failures')}.db`;
+      const clock = { t: 1_000_000 };
+      const [a, b] = [new FailureGuard(3, 60_000, () => clock.t, await SqliteFailureStore.open(file)), new FailureGuard(3, 60_000, () => clock.t, await SqliteFailureStore.open(file))];
+      a.failed('7');
+      b.failed('7');
+      expect(a.retryAfterSeconds('7')).to.equal(0);
+      a.failed('7');
+      expect([a.retryAfterSeconds('7'), b.retryAfterSeconds('7')]).to.deep.equal([60, 60]);
+      expect(b.retryAfterSeconds('8')).to.equal(0);
+      clock.t += 60_000;
+      expect(b.retryAfterSeconds('7')).to.equal(0);
+      b.failed('7');
+      b.succeeded('7');
+      expect(a.retryAfterSeconds('7')).to.equal(0);
+    });
+  });
+
+  describe('keys: rotation, retirement, JWKS', () => {
+    it('rotate makes a new current key; old keys verify until retired; a retired key leaves the JWKS', async () => {
+      const dir = ensureLocalKeys(scratchPath('ring'));
+      const signer = new LocalRingSigner(dir, 0);
+      const ring = new LocalKeyRing(dir, 0);
+      const authorizer = new Authorizer(ringKeys(ring), POLICY, aclOf(RULES), NAMES);
+      const claims = () => ({ sub: '4', iss: ISSUER, aud: AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
+      const first = readKeyRing(dir).current;
+      const before = await signer.sign(claims());
+      const next = rotateKey(dir);
+      const after = await signer.sign(claims());
+      expect(jwt.decode(after, { complete: true })!.header.kid).to.equal(next.kid);
+      expect(next.kid).to.not.equal(first);
+      for (const t of [before, after]) expect((await authorizer.decide(`Bearer ${t}`, `${API}/GET/whoami`)).effect).to.equal('Allow');
+      expect(jwksDocument((await ring.keys()).values()).keys.map((k) => k.kid).sort()).to.deep.equal([first, next.kid].sort());
+      expect(() => retireKey(dir, next.kid)).to.throw(/rotate first/);
+      retireKey(dir, first);
+      await authorizer.decide(`Bearer ${before}`, `${API}/GET/whoami`).then(() => expect.fail('accepted'), (e: Error) => expect(e.message).to.equal('Unauthorized'));
+      expect((await authorizer.decide(`Bearer ${after}`, `${API}/GET/whoami`)).effect).to.equal('Allow');
+      const jwks = jwksDocument((await ring.keys()).values());
+      expect(jwks.keys.map((k) => k.kid)).to.deep.equal([next.kid]);
+      expect(Object.keys(jwks.keys[0]!).sort()).to.deep.equal(['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+      expect(jwks.keys[0]).to.include({ alg: 'ES256', use: 'sig', kty: 'EC', crv: 'P-256' });
+    });
+  });
+
+  describe('an existing identity provider (JWKS served on loopback)', () => {
+    const provider = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const providerKid = keyThumbprint(provider.publicKey);
+    const ours = ensureLocalKeys(scratchPath('idp-ours'));
+    let server: Server;
+    let url: string;
+    const IDP = { issuer: 'https://idp.example.test/pool', audience: 'lakegate-resource' };
+    before(async () => {
+      const jwk = { ...provider.publicKey.export({ format: 'jwk' }), kid: providerKid, alg: 'ES256', use: 'sig' };
+      server = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      url = `http://127.0.0.1:${(server.address() as { port: number }).port}/jwks.json`;
+    });
+    after(() => server.close());
+
+    const authorizer = () =>
+      new Authorizer(ringKeys(new LocalKeyRing(ours, 0)), POLICY, aclOf(RULES), NAMES, {
+        keys: new RemoteJwks({ url, fetchTimeoutMs: 2000, refetchCooldownMs: 30_000, refreshIntervalMs: 600_000, maxStaleMs: 3_600_000 }),
+        policy: { ...POLICY, ...IDP, clientClaim: 'client_id' },
+      });
+    const idpToken = (claims: Record<string, unknown>, key = provider.privateKey, kid = providerKid) =>
+      jwt.sign({ client_id: 'cognito-app-7xq', token_use: 'access', ...claims }, key, { algorithm: 'ES256', keyid: kid, issuer: IDP.issuer, audience: IDP.audience, expiresIn: 600 });
+    const outcome = (a: Authorizer, token: string, query = 'count_orders_by_range') =>
+      a.decide(`Bearer ${token}`, `${API}/GET/${query}`).then((d) => `${d.effect}:${d.clientId}`, (e: Error) => e.message);
+
+    it("the provider's token is accepted, and the mapped client's access rule decides", async () => {
+      expect(await outcome(authorizer(), idpToken({}))).to.equal('Allow:21');
+      const three = await authorizer().decide(`Bearer ${idpToken({ client_id: '3' })}`, `${API}/GET/count_orders_by_range`);
+      expect(three.resources).to.deep.equal([`${API}/GET/count_orders_by_range`, `${API}/GET/whoami`]); // client 3's rule: the counts only
+      expect(await outcome(authorizer(), idpToken({ client_id: 'unmapped-app' }))).to.equal('Deny:null');
+    });
+
+    it('wrong audience, wrong issuer, a foreign key under its kid → 401; our keys never verify its tokens', async () => {
+      const a = authorizer();
+      const foreign = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      expect(await outcome(a, jwt.sign({ client_id: 'cognito-app-7xq' }, provider.privateKey, { algorithm: 'ES256', keyid: providerKid, issuer: IDP.issuer, audience: 'other', expiresIn: 600 }))).to.equal('Unauthorized');
+      expect(await outcome(a, idpToken({}, foreign.privateKey))).to.equal('Unauthorized');
+      // A provider-issuer token signed with OUR current key: our keys are not the provider's.
+      const ourKey = readFileSync(`${ours}/jwt-private.pem`, 'utf8');
+      expect(await outcome(a, jwt.sign({ client_id: 'cognito-app-7xq' }, ourKey, { algorithm: 'ES256', keyid: readKeyRing(ours).current, issuer: IDP.issuer, audience: IDP.audience, expiresIn: 600 }))).to.equal('Unauthorized');
+      // An our-issuer token signed with the provider's key under the provider's kid.
+      expect(await outcome(a, jwt.sign({ sub: '4' }, provider.privateKey, { algorithm: 'ES256', keyid: providerKid, issuer: ISSUER, audience: AUDIENCE, expiresIn: 600 }))).to.equal('Unauthorized');
+    });
+  });
+});
+
+function aclOf(rules: AccessRule[]): AclCache {
+  const body = serializeAccessTable(rules);
+  return new AclCache({ location: 'memory', read: async () => ({ changed: true as const, version: '1', body }) }, { ttlMs: 60_000, maxStaleMs: 60_000, readTimeoutMs: 1000 });
+}
+
+describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function () {
+  this.timeout(180_000);
+  let gateway: Gateway;
+  let keysDir: string;
+  let lakeDir: string;
+  const env = () => ({ ...process.env, LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir });
+  const cli = async (script: string, ...args: string[]) => (await run(process.execPath, ['--import', 'tsx', script, ...args], { env: env() })).stdout;
+  const token = (auth: string, body = 'grant_type=client_credentials') =>
+    fetch(`${gateway.url}/oauth/token`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': FORM }, body });
+
+  before(async () => {
+    ({ dir: lakeDir } = await testLake());
+    keysDir = ensureLocalKeys(scratchPath('oauth-http-keys'));
+    gateway = await startGateway({
+      LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir, LAKEGATE_KEYS_TTL_MS: '300', LAKEGATE_CREDENTIALS_TTL_MS: '300', LAKEGATE_LOG_LEVEL: 'info',
+      // As under npm start: limits on, their state (and the token endpoint's failure windows) shared by every worker.
+      LAKEGATE_LIMITS: 'on', LAKEGATE_LIMITS_DB: `${scratchPath('oauth-limits')}.db`, LAKEGATE_OAUTH_FAILURE_WINDOW_SECONDS: '3',
+    });
+  });
+  after(async () => gateway?.stop());
+
+  it('secret → token with Basic auth → count_orders_by_range; the store holds hashes only; no secret or token in the logs', async () => {
+    const out = (await cli('scripts/acl.ts', 'secret', '4')).trim().split('\n');
+    const secret = out.at(-1)!;
+    expect(secret).to.match(SECRET_FORMAT);
+    const listed = JSON.parse(await cli('scripts/acl.ts', 'secrets', '4', '--json'));
+    expect(listed).to.have.length(1);
+    expect(JSON.stringify(listed)).to.not.include(secret);
+    const store = readFileSync(`${keysDir}/client_secrets.jsonl`, 'utf8');
+    expect(store).to.not.include(secret);
+    expect(store).to.include(hashSecret(secret));
+
+    const r = await token(basic('4', secret));
+    expect(r.status).to.equal(200);
+    expect(r.headers.get('cache-control')).to.equal('no-store');
+    const body = (await r.json()) as { access_token: string; token_type: string; expires_in: number };
+    expect(body).to.include({ token_type: 'Bearer', expires_in: 3600 });
+    const q = await fetch(`${gateway.url}/count_orders_by_range?from=2024-03-01&to=2024-04-01`, { headers: { Authorization: `Bearer ${body.access_token}` } });
+    expect(q.status).to.equal(200);
+
+    const scoped = (await (await token(basic('4', secret), 'grant_type=client_credentials&scope=count_orders_by_range')).json()) as { access_token: string };
+    expect((await fetch(`${gateway.url}/count_orders_by_range?from=2024-03-01&to=2024-04-01`, { headers: { Authorization: `Bearer ${scoped.access_token}` } })).status).to.equal(200);
+    expect((await fetch(`${gateway.url}/count_trackcode_by_range?from=2024-03-01&to=2024-04-01`, { headers: { Authorization: `Bearer ${scoped.access_token}` } })).status).to.equal(403);
+
+    const wrong = await token(basic('4', `${secret.slice(0, -2)}xx`));
+    const unknown = await token(basic('987654', secret));
+    expect([wrong.status, unknown.status]).to.deep.equal([401, 401]);
+    expect(wrong.headers.get('www-authenticate')).to.equal('Basic realm="lakegate"');
+    expect(await wrong.text()).to.equal(await unknown.text());
+    expect((await (await token(basic('4', secret), 'grant_type=password')).json())).to.include({ error: 'unsupported_grant_type' });
+    expect((await fetch(`${gateway.url}/oauth/token?client_secret=${secret}`, { method: 'POST', headers: { 'Content-Type': FORM }, body: 'grant_type=client_credentials' })).status).to.equal(400);
+
+    const logs = gateway.output();
+    expect(logs).to.include('token issued');
+    for (const s of [secret, secret.slice(4), body.access_token, scoped.access_token]) expect(logs).to.not.include(s);
+
+    // Revoked: the secret no longer authenticates (the store is re-read within its TTL).
+    const [{ id }] = listed;
+    await cli('scripts/acl.ts', 'revoke-secret', '4', id);
+    await new Promise((r) => setTimeout(r, 600));
+    expect((await token(basic('4', secret))).status).to.equal(401);
+  });
+
+  it('brute force: concurrent failures (spread over workers) are counted together → 429 + Retry-After, then the owner is back', async () => {
+    const secret = (await cli('scripts/acl.ts', 'secret', '5')).trim().split('\n').at(-1)!;
+    const wrong = await Promise.all(Array.from({ length: 5 }, (_, i) => token(basic('5', `lgs_${'x'.repeat(42)}${i}`))));
+    expect(wrong.map((r) => r.status)).to.deep.equal([401, 401, 401, 401, 401]);
+    const locked = await token(basic('5', secret));
+    expect(locked.status).to.equal(429);
+    expect(Number(locked.headers.get('retry-after'))).to.be.within(1, 3);
+    expect(await locked.json()).to.include({ error: 'temporarily_unavailable' });
+    expect(gateway.output()).to.include('client authentication failed').and.not.include(secret.slice(4));
+    await new Promise((r) => setTimeout(r, 3100));
+    expect((await token(basic('5', secret))).status).to.equal(200);
+  });
+
+  it('JWKS: public keys only, cacheable; rotation and retirement apply to the running gateway', async () => {
+    const jwksOf = async () => {
+      const r = await fetch(`${gateway.url}/.well-known/jwks.json`);
+      expect(r.status).to.equal(200);
+      expect(r.headers.get('cache-control')).to.equal('public, max-age=300');
+      return ((await r.json()) as { keys: Record<string, string>[] }).keys;
+    };
+    const first = readKeyRing(keysDir).current;
+    const initial = await jwksOf();
+    expect(initial.map((k) => k.kid)).to.deep.equal([first]);
+    for (const k of initial) expect(k).to.not.have.any.keys('d', 'p', 'q', 'dp', 'dq', 'qi');
+
+    const out = (await cli('scripts/acl.ts', 'secret', '3')).trim().split('\n');
+    const secret = out.at(-1)!;
+    const get = async () => ((await (await token(basic('3', secret))).json()) as { access_token: string }).access_token;
+    const old = await get();
+    const rotated = (await cli('scripts/keys.ts', 'rotate')).match(/new current key (\S+):/)![1]!;
+    await new Promise((r) => setTimeout(r, 700));
+    const fresh = await get();
+    expect(jwt.decode(fresh, { complete: true })!.header.kid).to.equal(rotated);
+    expect((await jwksOf()).map((k) => k.kid).sort()).to.deep.equal([first, rotated].sort());
+    const call = (t: string) => fetch(`${gateway.url}/count_orders_by_range?from=2024-03-01&to=2024-03-08`, { headers: { Authorization: `Bearer ${t}` } });
+    expect([(await call(old)).status, (await call(fresh)).status]).to.deep.equal([200, 200]);
+    await cli('scripts/keys.ts', 'retire', first);
+    await new Promise((r) => setTimeout(r, 700));
+    expect((await jwksOf()).map((k) => k.kid)).to.deep.equal([rotated]);
+    expect([(await call(old)).status, (await call(fresh)).status]).to.deep.equal([401, 200]);
+    expect(JSON.parse(await cli('scripts/keys.ts', 'list', '--json')).map((k: { status: string }) => k.status).sort()).to.deep.equal(['current', 'retired']);
+  });
+});
