@@ -1,0 +1,38 @@
+/**
+ * Keyset pages picked in the SQL (`all_orders_by_range`): the query selects the page's rows
+ * after `(:after_created_at, :after_order_id)`, oldest first, `LIMIT :page_rows`, and joins only
+ * those. These are the parameter values of a page.
+ */
+import type { NamedQuery } from '../catalog.ts';
+import type { Cell, QueryParams } from './types.ts';
+
+/**
+ * The first page: a keyset just before `from` (1 ms; created_at ≥ from excludes anything at or
+ * before it, whatever the second key), and `rows` rows.
+ */
+export function firstPage(query: NamedQuery, params: QueryParams, rows: number): Record<string, Date | number> {
+  const keys = query.page?.keys ?? [];
+  if (keys[0] !== 'created_at') throw new Error(`${query.name} has no keyset page`);
+  const values: Record<string, Date | number> = { page_rows: rows, after_created_at: new Date(params.from.getTime() - 1) };
+  for (const k of keys.slice(1)) values[`after_${k}`] = 0;
+  return values;
+}
+
+/** A later page: the keyset of the last row served. */
+export function nextPage(query: NamedQuery, after: readonly Cell[], rows: number): Record<string, Date | number> {
+  const keys = query.page!.keys;
+  const values: Record<string, Date | number> = { page_rows: rows };
+  keys.forEach((k, i) => {
+    const v = after[i];
+    const type = query.columns.find((c) => c.name === k)!.type;
+    if (type === 'timestamp') {
+      const ms = Date.parse(String(v));
+      if (!Number.isFinite(ms)) throw new Error('malformed cursor');
+      values[`after_${k}`] = new Date(ms);
+    } else {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new Error('malformed cursor');
+      values[`after_${k}`] = v;
+    }
+  });
+  return values;
+}
