@@ -8,14 +8,17 @@ import { parseArgs } from 'node:util';
 import { keysDir, lakeDir } from '../src/config.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
 import { measureAuthorizer } from './authorizer.ts';
+import { measureProviderDecision, measureTokenEndpoint } from './credentials.ts';
 import { measureGateway } from './gateway.ts';
 import { measureBundles } from './bundles.ts';
 import { measureGeneration, scaleForOrders } from './lake.ts';
 import { measureQueries } from './queries.ts';
+import { measureUsage } from './usage.ts';
+import { measureRollupBuild, measureRollups } from './rollups.ts';
 
-const SECTIONS = ['lake', 'queries', 'authorizer', 'gateway', 'bundles'] as const;
+const SECTIONS = ['lake', 'queries', 'rollups', 'authorizer', 'gateway', 'bundles', 'credentials', 'usage'] as const;
 const { values } = parseArgs({
-  options: { only: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
+  options: { only: { type: 'string' }, lake: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
   strict: true,
 });
 const only = new Set(values.only ? values.only.split(',') : SECTIONS);
@@ -58,12 +61,46 @@ if (only.has('queries')) {
   }
 }
 
+if (only.has('rollups')) {
+  // --lake DIR measures another lake too (e.g. the 10M-order one: npm run fake-data -- --scale 17.4 --out /tmp/lake10m)
+  for (const lake of [defaultLake(), ...(values.lake ? [values.lake] : [])]) {
+    const manifest = JSON.parse(readFileSync(path.join(lake, 'lake.json'), 'utf8'));
+    const client = 4;
+    console.log(`\n## Rollups: DuckDB in-process, 1 thread, median of ${runs} (lake ${lake}, ${manifest.rows.orders.toLocaleString('en-US')} orders, client ${client})`);
+    console.log(`${'query'.padEnd(56)} ${'7-day'.padStart(10)} ${'365-day'.padStart(10)} ${'365 raw'.padStart(10)}  365/7 (≤ 2×)  365 ≤ 20 ms  365-day bytes read serving / raw (≤ 1 %), rollup files cold`);
+    const f = await measureRollups(lake, client, runs);
+    for (const q of f.queries) {
+      const ratio = q.year / q.week;
+      const share = q.bytesRaw ? q.bytesWarm / q.bytesRaw : 0;
+      console.log(
+        `${q.query.padEnd(56)} ${ms(q.week)} ${ms(q.year)} ${ms(q.yearRaw)}  ${mark(ratio <= 2)} ${ratio.toFixed(1).padStart(4)}×  ` +
+          `${mark(q.year <= 20)}  ${mark(share <= 0.01)} ${(q.bytesWarm / 1024).toFixed(0)} KiB / ${(q.bytesRaw / 1024).toFixed(0)} KiB = ${(share * 100).toFixed(2)} %, ` +
+          `cold ${(q.bytesRollup / 1024).toFixed(0)} KiB (${q.yearSource})`,
+      );
+    }
+    const pageRatio = f.page.year / f.page.week;
+    console.log(`${mark(pageRatio <= 2)} all_orders_by_range first page: 7-day ${ms(f.page.week)}, 365-day ${ms(f.page.year)} = ${pageRatio.toFixed(1)}× (target ≤ 2×)`);
+    const b = await measureRollupBuild(lake);
+    console.log(`${mark(b.seconds <= 20)} rollup build of every day: ${b.seconds.toFixed(1)} s for ${b.days} table-days, ${b.rows.toLocaleString('en-US')} rows (target ≤ 20 s at 10M orders)`);
+  }
+}
+
 if (only.has('authorizer')) {
   defaultLake();
   const f = await measureAuthorizer(ensureLocalKeys(keysDir()), 20_000);
   console.log('\n## Authorizer decision, in-process (ES256 verify + cached access table), 20 000 warm decisions');
   console.log(`${mark(f.firstMs <= 50)} first decision incl. loading keys and the access table: ${f.firstMs.toFixed(2)} ms (target ≤ 50 ms)`);
   console.log(`${mark(f.p99 <= 1)} warm: median ${(f.median * 1000).toFixed(0)} µs, p99 ${(f.p99 * 1000).toFixed(0)} µs (target p99 ≤ 1 ms)`);
+}
+
+if (only.has('credentials')) {
+  const keys = ensureLocalKeys(keysDir());
+  const token = await measureTokenEndpoint(keys, 5_000);
+  console.log('\n## POST /oauth/token in-process (form parse, SHA-256 secret check, access rule, ES256 with the local ring), 5 000 requests');
+  console.log(`${mark(token.p99 <= 5)} median ${(token.median * 1000).toFixed(0)} µs, p99 ${(token.p99 * 1000).toFixed(0)} µs (target p99 ≤ 5 ms)`);
+  const idp = await measureProviderDecision(keys, 20_000);
+  console.log('\n## Authorizer decision for an identity provider\'s token (JWKS cached), 20 000 warm decisions');
+  console.log(`${mark(idp.p99 <= 1)} median ${(idp.median * 1000).toFixed(0)} µs, p99 ${(idp.p99 * 1000).toFixed(0)} µs (target p99 ≤ 1 ms)`);
 }
 
 if (only.has('gateway')) {
@@ -92,4 +129,15 @@ if (only.has('bundles')) {
         `bundle ${(f.bundleBytes / 1024).toFixed(0).padStart(5)} KiB  init ${f.initMs.toFixed(1).padStart(6)} ms (target ≤ 150)`,
     );
   }
+}
+
+if (only.has('usage')) {
+  const f = await measureUsage();
+  const us = (x: number) => `${(x * 1000).toFixed(0).padStart(5)} µs`;
+  const added = f.with.handler.median - f.without.handler.median;
+  console.log('\n## Usage metering and limits, in-process warm path (20 000 calls each; bench/usage.ts)');
+  console.log(`query handler over an instant engine, without: median ${us(f.without.handler.median)}  p99 ${us(f.without.handler.p99)}`);
+  console.log(`  with SQLite limiter, access line (stdout + file), EMF: median ${us(f.with.handler.median)}  p99 ${us(f.with.handler.p99)}`);
+  console.log(`${mark(added <= 0.2)} added to the handler's median: ${us(added)} (target ≤ 200 µs)`);
+  console.log(`${mark(f.with.authorizer.p99 <= 1)} authorizer Lambda handler with access lines + usage key: median ${us(f.with.authorizer.median)}  p99 ${us(f.with.authorizer.p99)} (target p99 ≤ 1 ms; without: p99 ${us(f.without.authorizer.p99)})`);
 }

@@ -4,8 +4,10 @@
  * own, and waits for "Server ready".
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -31,6 +33,9 @@ export interface Gateway {
 export async function startGateway(env: Record<string, string>, timeoutMs = 120_000): Promise<Gateway> {
   const [port, lambdaPort] = [await freePort(), await freePort()];
   const buildDir = `.esbuild-test-${process.pid}-${port}`;
+  // serverless-esbuild copies each function into a folder under the temp directory and cannot
+  // remove it (it is not empty): give the gateway a temp directory of its own, removed on stop.
+  const tmpDir = gatewayTempDir();
   const child: ChildProcess = spawn('node_modules/.bin/serverless', ['offline', 'start', '--stage', 'local'], {
     env: {
       ...process.env,
@@ -38,6 +43,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
       LAKEGATE_LAMBDA_PORT: String(lambdaPort),
       LAKEGATE_BUILD_DIR: buildDir,
       LAKEGATE_WATCH_IGNORE: '**', // no rebuild under a running test or measurement
+      TMPDIR: tmpDir,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,7 +53,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
-  await new Promise<void>((resolve, reject) => {
+  const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
       if (output.includes('Server ready')) {
@@ -62,6 +68,10 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
       reject(new Error(`gateway exited (${code}) before it was ready:\n${output}`));
     });
   });
+  await ready.catch((e) => {
+    rmSync(tmpDir, { recursive: true, force: true });
+    throw e;
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     pid: child.pid!,
@@ -75,6 +85,15 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
         clearTimeout(timer);
       }
       rmSync(buildDir, { recursive: true, force: true });
+      rmSync(tmpDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A fresh temp directory for one gateway (TMPDIR of serverless and its workers): what
+ * serverless-esbuild leaves there (≈ 35 MB of per-function copies per start) goes with it.
+ */
+export function gatewayTempDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), 'lakegate-gateway-'));
 }

@@ -3,7 +3,8 @@
  *
  * Uploads the local lake and access-control table to the stage's data bucket (names from the
  * deployed stack's outputs), skipping unchanged objects, then runs the Glue crawlers and
- * reports the tables and partitions they registered. Needs AWS credentials for that stage.
+ * reports the tables and partitions they registered, then rebuilds the rollups' stale days with
+ * Athena (npm run rollup -- --stage). Needs AWS credentials for that stage.
  */
 import { parseArgs } from 'node:util';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
@@ -13,13 +14,13 @@ import { lakeDir } from '../src/config.ts';
 import { Progress } from '../src/progress.ts';
 import { describeCatalog, lakeFiles, planSeed, runCrawlers, uploadFiles } from '../src/aws/seed.ts';
 
-const USAGE = 'usage: npm run seed -- --stage <stage> [--region <region>] [--dry-run] [--no-crawl] [--lake <dir>]';
+const USAGE = 'usage: npm run seed -- --stage <stage> [--region <region>] [--dry-run] [--no-crawl] [--no-rollup] [--lake <dir>]';
 let values;
 try {
   ({ values } = parseArgs({
     options: {
       stage: { type: 'string' }, region: { type: 'string' }, lake: { type: 'string' },
-      'dry-run': { type: 'boolean' }, 'no-crawl': { type: 'boolean' },
+      'dry-run': { type: 'boolean' }, 'no-crawl': { type: 'boolean' }, 'no-rollup': { type: 'boolean' },
     },
     strict: true,
   }));
@@ -64,4 +65,15 @@ if (!values['no-crawl']) {
   for (const r of await runCrawlers(glue, crawlers)) console.log(`  ${r.crawler}: ${r.status}`);
   const report = await describeCatalog(glue, outputs.GlueDatabaseName!);
   for (const t of report.tables) console.log(`  table ${t.name}${t.partitions ? `: ${t.partitions} partitions` : ''}`);
+}
+
+if (!values['no-rollup']) {
+  // The rollups' stale days (by S3 ETags), rebuilt with Athena: the same as `npm run rollup -- --stage`.
+  const { AthenaClient } = await import('@aws-sdk/client-athena');
+  const { rebuildRollupsWithAthena } = await import('../src/rollup/athena.ts');
+  console.log('rebuilding stale rollup days with Athena…');
+  const reports = await rebuildRollupsWithAthena({
+    s3, athena: new AthenaClient({ region }), bucket, workGroup: outputs.AthenaWorkGroupName!, database: outputs.GlueDatabaseName!,
+  });
+  for (const r of reports) console.log(`  ${r.table}: ${r.built.length} days built, ${r.upToDate} up to date`);
 }

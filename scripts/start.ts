@@ -2,16 +2,18 @@
  * npm start — build what is missing, then serve the API on http://localhost:3000:
  * 1. local keys (.keys/: JWT key pair, page-token secret), created once;
  * 2. the default lake (.lake/, seed 42, scale 1), generated if absent;
- * 3. `serverless offline` (serverless-esbuild bundles the handlers on start).
+ * 3. `serverless offline` (serverless-esbuild bundles the handlers on start), with the plans'
+ *    limits on and the access log appended to .usage/access.log.
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { catalog } from '../src/catalog.ts';
-import { keysDir, lakeDir } from '../src/config.ts';
+import { DEFAULT_ACCESS_LOG, keysDir, lakeDir } from '../src/config.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
 import { generateLake } from '../fake-data/generate.ts';
 import { DEFAULT_SEED } from '../fake-data/defaults.ts';
+import { gatewayTempDir } from './gateway.ts';
 
 ensureLocalKeys(keysDir());
 if (!existsSync(path.join(lakeDir(), 'lake.json'))) {
@@ -22,6 +24,17 @@ if (!existsSync(path.join(lakeDir(), 'lake.json'))) {
 }
 
 const bin = path.join('node_modules', '.bin', 'serverless');
-const child = spawn(bin, ['offline', 'start', '--stage', 'local', ...process.argv.slice(2)], { stdio: 'inherit' });
+// The plans are enforced and every request appended to the access log (`npm run usage` reads it);
+// both live in the git-ignored .usage/ folder, shared by every serverless-offline worker thread.
+const usageEnv = {
+  LAKEGATE_LIMITS: process.env.LAKEGATE_LIMITS ?? 'on',
+  LAKEGATE_ACCESS_LOG_FILE: process.env.LAKEGATE_ACCESS_LOG_FILE ?? DEFAULT_ACCESS_LOG,
+};
+// Its own temp directory, removed on exit: serverless-esbuild leaves per-function copies there.
+const tmpDir = gatewayTempDir();
+const child = spawn(bin, ['offline', 'start', '--stage', 'local', ...process.argv.slice(2)], { stdio: 'inherit', env: { ...process.env, ...usageEnv, TMPDIR: tmpDir } });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+child.on('exit', (code, signal) => {
+  rmSync(tmpDir, { recursive: true, force: true });
+  process.exit(code ?? (signal ? 1 : 0));
+});

@@ -7,6 +7,7 @@ const { createHash } = require('node:crypto');
 const { existsSync } = require('node:fs');
 const path = require('node:path');
 const project = require('./project.cjs');
+const { require: tsxRequire } = require('tsx/cjs/api');
 
 const root = path.resolve(__dirname, '..');
 
@@ -31,6 +32,11 @@ module.exports = async ({ resolveVariable }) => {
     identityValidationExpression: BEARER_JWT,
     resultTtlInSeconds: ttl,
   };
+  // Usage plans (serverless/usage-plans.cjs): every authorized method requires the client's API key,
+  // which the authorizer supplies. Not locally: there the handler enforces the plans itself.
+  const apiKey = (await resolveVariable('sls:stage')) === 'local' ? {} : { private: true };
+  // CORS (src/http/cors.ts): preflights answered by API Gateway on AWS, by serverless/offline-gateway.cjs locally.
+  const cors = await corsSetting(resolveVariable);
   // Each function runs as its own least-privilege role (serverless/iam.yml).
   const functions = {
     tokenAuthorizer: {
@@ -46,7 +52,7 @@ module.exports = async ({ resolveVariable }) => {
     description: 'Who the bearer token is for: client, row scope, maximum range',
     memorySize: 128,
     role: 'WhoamiRole',
-    events: [{ http: { path: 'whoami', method: 'get', authorizer } }],
+    events: [{ http: { path: 'whoami', method: 'get', authorizer, ...apiKey, ...cors } }],
   };
   for (const { name } of project.queries) {
     if (!existsSync(path.join(root, 'functions', `${name}.ts`))) {
@@ -57,8 +63,75 @@ module.exports = async ({ resolveVariable }) => {
       handler: `functions/${name}.handler`,
       description: `Named query ${name}`,
       role: 'QueryRole',
-      events: [{ http: { path: name, method: 'get', authorizer } }],
+      events: [{ http: { path: name, method: 'get', authorizer, ...apiKey, ...cors } }],
     };
   }
+  Object.assign(functions, publicFunctions(cors));
+  Object.assign(functions, credentialFunctions());
   return functions;
 };
+
+// ---- The credential routes (DESIGN §9, issue 9): no authorizer -----------------------------
+
+/** POST /oauth/token and GET /.well-known/jwks.json: public, each with a role of its own. */
+function credentialFunctions() {
+  // On AWS the token route also has a method throttle of its own: serverless/method-throttling.cjs.
+  return {
+    oauthToken: {
+      handler: 'functions/oauth_token.handler',
+      description: 'OAuth 2.0 client credentials (RFC 6749 §4.4): client secret → access token signed by KMS',
+      memorySize: 256,
+      timeout: 10,
+      role: 'TokenRole',
+      events: [{ http: { path: 'oauth/token', method: 'post' } }],
+    },
+    jwks: {
+      handler: 'functions/jwks.handler',
+      description: 'The public keys the authorizer accepts, as a JWK Set (RFC 7517)',
+      memorySize: 128,
+      timeout: 10,
+      role: 'JwksRole',
+      events: [{ http: { path: '.well-known/jwks.json', method: 'get' } }],
+    },
+  };
+}
+
+// ---- The public routes (DESIGN §10, issue 10): no authorizer -------------------------------
+
+/**
+ * The http events' `cors` for the stage's allowed origins (`param:corsOrigins`, from
+ * LAKEGATE_CORS_ORIGINS). None locally: there the plugin answers preflights, so hapi adds no
+ * CORS handling of its own.
+ */
+async function corsSetting(resolveVariable) {
+  const { parseCorsOrigins } = tsxRequire('../src/config.ts', __filename);
+  const cors = tsxRequire('../src/http/cors.ts', __filename);
+  const origins = parseCorsOrigins(await resolveVariable('param:corsOrigins'), 'param corsOrigins');
+  if (origins.length === 0 || (await resolveVariable('sls:stage')) === 'local') return {};
+  return {
+    cors: {
+      origins,
+      headers: [...cors.CORS_ALLOWED_HEADERS],
+      methods: [...cors.CORS_ALLOWED_METHODS, 'OPTIONS'],
+      allowCredentials: false,
+      maxAge: cors.CORS_MAX_AGE_SECONDS,
+    },
+  };
+}
+
+/** GET /openapi.json, /docs, /playground and their assets: one small function, its files packaged with it. */
+function publicFunctions(cors) {
+  const { PUBLIC_FILES } = tsxRequire('../src/pages/assets.ts', __filename);
+  const get = (p) => ({ http: { path: p, method: 'get', ...cors } });
+  return {
+    public: {
+      handler: 'functions/public.handler',
+      description: 'Public routes: the OpenAPI document, the reference page, the playground',
+      memorySize: 256,
+      timeout: 10,
+      role: 'PublicRole',
+      package: { patterns: [...PUBLIC_FILES] },
+      events: ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}'].map(get),
+    },
+  };
+}

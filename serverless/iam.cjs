@@ -4,8 +4,10 @@
  * - query functions run queries in this workgroup only, read the lake's table prefixes (not
  *   the access table) and this database's Glue catalog, and use the results prefix;
  * - whoami only writes its logs.
+ * - the public function (OpenAPI document, docs, playground) only writes its logs.
  */
 const { lakeTables, accessControlKey } = require('./project.cjs');
+const { signingKeys, CREDENTIALS_KEY } = require('./credentials.cjs');
 
 module.exports = async ({ resolveVariable }) => {
   const stage = await resolveVariable('sls:stage');
@@ -37,11 +39,17 @@ module.exports = async ({ resolveVariable }) => {
     },
   });
   const database = `${service}_${stage}`;
+  const keys = await signingKeys(resolveVariable);
+  const keyArns = keys.accepted.map((k) => ({ 'Fn::GetAtt': [k, 'Arn'] }));
   return {
     Resources: {
       AuthorizerRole: role([
         { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `\${DataBucket.Arn}/${accessControlKey}` } },
         { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('jwt-public-key') },
+        { Effect: 'Allow', Action: ['kms:GetPublicKey'], Resource: keyArns },
+        // Usage plans (issue 11): the secret the clients' API key values are derived from.
+        { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('usage-key-secret') },
+        ssmDecrypt('usage-key-secret'),
       ]),
       QueryRole: role([
         {
@@ -86,6 +94,20 @@ module.exports = async ({ resolveVariable }) => {
         ssmDecrypt('page-token-secret'),
       ]),
       WhoamiRole: role([]),
+      // The token endpoint: the only role that may sign (with the current key only), and the only
+      // reader of the credentials store; it also reads the access table (enabled, grants).
+      TokenRole: role([
+        { Effect: 'Allow', Action: ['kms:Sign'], Resource: { 'Fn::GetAtt': [keys.current, 'Arn'] } },
+        { Effect: 'Allow', Action: ['kms:GetPublicKey'], Resource: keyArns },
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `\${CredentialsBucket.Arn}/${CREDENTIALS_KEY}` } },
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `\${DataBucket.Arn}/${accessControlKey}` } },
+      ]),
+      // The JWK Set: the signing keys' public halves and the operator's verification key.
+      JwksRole: role([
+        { Effect: 'Allow', Action: ['kms:GetPublicKey'], Resource: keyArns },
+        { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('jwt-public-key') },
+      ]),
+      PublicRole: role([]),
     },
   };
 };

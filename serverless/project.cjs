@@ -16,4 +16,6 @@ module.exports = {
   accessControlKey: layout.accessControlKey,
   queries: [...catalog().values()],
   pascal,
+  /** Requests per second (and burst) API Gateway lets through to POST /oauth/token on AWS. */
+  TOKEN_ROUTE_THROTTLE: { ratePerSecond: 10, burst: 20 },
 };

@@ -14,11 +14,11 @@
  *
  * Parameters are the `:name`s used in the SQL; each name has one type for every query.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileNamedParams, type CompiledSql } from './sql.ts';
 import { queriesDir } from './config.ts';
-import { FACT_TABLES } from './lake/layout.ts';
+import { FACT_TABLES, ROLLUP_TABLES } from './lake/layout.ts';
 import { QUERY_NAME } from './ids.ts';
 
 /** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
@@ -26,7 +26,7 @@ export type OutputType = 'bigint' | 'integer' | 'double' | 'varchar' | 'boolean'
 const OUTPUT_TYPES: readonly OutputType[] = ['bigint', 'integer', 'double', 'varchar', 'boolean', 'timestamp'];
 
 /** Types of SQL parameters. */
-export type ParamType = 'timestamp' | 'integer' | 'boolean';
+export type ParamType = 'timestamp' | 'integer' | 'bigint' | 'boolean';
 
 /**
  * Every parameter a query may use. `from`/`to` come from the request; the scope (`client_id`,
@@ -39,6 +39,14 @@ export const PARAM_TYPES = {
   client_id: 'integer',
   all_clients: 'boolean',
   limit: 'integer',
+  // Rollup paths only (queries/rollups/): the dt days read from the daily rollup, set by the engine.
+  rollup_from: 'timestamp',
+  rollup_to: 'timestamp',
+  // Keyset pages picked in the SQL (`@page created_at, order_id`): the engine sets the sort key of
+  // the last row served (`after_<key>`) and how many rows to pick (`page_rows`).
+  after_created_at: 'timestamp',
+  after_order_id: 'bigint',
+  page_rows: 'integer',
 } as const satisfies Record<string, ParamType>;
 export type ParamName = keyof typeof PARAM_TYPES;
 
@@ -76,6 +84,21 @@ export interface NamedQuery {
   readonly positional: CompiledSql;
   /** The SQL with DuckDB `$name` placeholders. */
   readonly dollar: CompiledSql;
+  /**
+   * The rollup path (`queries/rollups/<name>.sql`, DESIGN §12), for aggregate queries: the same
+   * columns and answer, whole days `[:rollup_from, :rollup_to)` read from the daily rollup `table`.
+   */
+  readonly rollup?: RollupPath;
+}
+
+export interface RollupPath extends NamedQuery {
+  /** The daily rollup table it reads. */
+  readonly table: string;
+  /**
+   * `@raw-days exact`: the path converts the rows it reads raw as well (revenue to cents), so
+   * it may run only when every day it reads raw is known exact too.
+   */
+  readonly rawDaysExact: boolean;
 }
 
 export const PAGE_BOUNDS: Bounds = { default: 100, max: 1000 };
@@ -119,6 +142,11 @@ export function parseQuery(name: string, source: string): NamedQuery {
   }
   if (params.includes('limit') !== (limitTag !== undefined)) fail(':limit and @limit go together');
   if (page && limitTag !== undefined) fail('@page and @limit are exclusive');
+  // A page picked in the SQL itself takes the keyset after the last row and its size.
+  const keyset = page ? ['page_rows', ...page.keys.map((k) => `after_${k}`)] : [];
+  if (keyset.some((p) => params.includes(p as ParamName)) && !keyset.every((p) => params.includes(p as ParamName))) {
+    fail(`a page picked in the SQL uses all of :${keyset.join(', :')}`);
+  }
 
   const sqlBody = source.replace(/--.*$/gm, '');
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
@@ -141,13 +169,40 @@ export function parseQuery(name: string, source: string): NamedQuery {
   };
 }
 
-/** Load every `*.sql` of a folder, sorted by name. */
+/**
+ * A query's rollup path: parsed like a query, with the same columns and bounds, reading exactly
+ * one daily rollup table (the rollup of the query's one fact table).
+ */
+export function parseRollupPath(query: NamedQuery, source: string): RollupPath {
+  const fail = (msg: string): never => {
+    throw new Error(`queries/rollups/${query.name}.sql: ${msg}`);
+  };
+  const parsed = parseQuery(query.name, source);
+  if (JSON.stringify(parsed.columns) !== JSON.stringify(query.columns)) fail('@columns differ from the query\'s');
+  if (JSON.stringify(parsed.limit) !== JSON.stringify(query.limit)) fail('@limit differs from the query\'s');
+  if (query.page) fail('a paginated query has no rollup path');
+  for (const p of ['rollup_from', 'rollup_to'] as const) if (!parsed.params.includes(p)) fail(`must use :${p}`);
+  const body = source.replace(/--.*$/gm, '');
+  const tables = ROLLUP_TABLES.filter((t) => new RegExp(`\\b(FROM|JOIN)\\s+${t.name}\\b`, 'i').test(body));
+  if (tables.length !== 1) fail('must read exactly one rollup table');
+  const table = tables[0]!;
+  if (parsed.factTables.join() !== table.rollupOf || query.factTables.join() !== table.rollupOf) {
+    fail(`must read the raw ${table.rollupOf} table beside its rollup ${table.name}, like the query`);
+  }
+  const rawDaysExact = /^--\s*@raw-days exact\s*$/m.test(source);
+  return { ...parsed, table: table.name, rawDaysExact };
+}
+
+/** Load every `*.sql` of a folder, sorted by name, with its rollup path from `rollups/` if any. */
 export function loadCatalog(dir: string): ReadonlyMap<string, NamedQuery> {
   const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
   return new Map(
     files.map((f) => {
       const name = f.slice(0, -'.sql'.length);
-      return [name, parseQuery(name, readFileSync(path.join(dir, f), 'utf8'))] as const;
+      const query = parseQuery(name, readFileSync(path.join(dir, f), 'utf8'));
+      const rollupFile = path.join(dir, 'rollups', f);
+      if (!existsSync(rollupFile)) return [name, query] as const;
+      return [name, { ...query, rollup: parseRollupPath(query, readFileSync(rollupFile, 'utf8')) }] as const;
     }),
   );
 }

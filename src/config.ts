@@ -87,7 +87,54 @@ export const authConfig = memo(() => ({
   aclTtlMs: intVar('LAKEGATE_ACL_TTL_MS', 10_000, 0, 3_600_000),
   aclMaxStaleMs: intVar('LAKEGATE_ACL_MAX_STALE_MS', 60_000, 0, 3_600_000),
   aclReadTimeoutMs: intVar('LAKEGATE_ACL_READ_TIMEOUT_MS', 2_000, 50, 10_000),
+  /** How long the local key ring is trusted before one stat re-checks it (rotation/retirement delay). */
+  keysTtlMs: intVar('LAKEGATE_KEYS_TTL_MS', 5_000, 0, 60_000),
+  /**
+   * KMS signing keys (ids or ARNs, comma-separated, the current one first) on AWS: the token
+   * function signs with the first; the authorizer and the JWKS accept them all.
+   */
+  signingKeyIds: (env('LAKEGATE_SIGNING_KEY_IDS') ?? '').split(',').map((k) => k.trim()).filter((k) => k !== ''),
 }));
+
+/**
+ * The OAuth 2.0 token endpoint (DESIGN §9): where client secrets are kept (a store of its own,
+ * never the access table), token lifetime, and the brute-force guard.
+ */
+export const oauthConfig = memo(() => ({
+  /** Local credentials store: JSON Lines of hashed secrets, under the git-ignored keys folder. */
+  credentialsFile: path.resolve(keysDir(), env('LAKEGATE_CREDENTIALS_FILE') ?? 'client_secrets.jsonl'),
+  /** `s3://bucket/key` of the credentials store on AWS (its own bucket; only the token function reads it). */
+  credentialsS3Uri: env('LAKEGATE_CREDENTIALS_S3_URI'),
+  credentialsTtlMs: intVar('LAKEGATE_CREDENTIALS_TTL_MS', 5_000, 0, 600_000),
+  /** Default access-token lifetime (an access rule may set its own `token_ttl_seconds`). */
+  tokenTtlSec: intVar('LAKEGATE_TOKEN_TTL_SECONDS', 3600, 60, 86400),
+  /** Failed authentications of one client id allowed per window before 429. */
+  maxFailures: intVar('LAKEGATE_OAUTH_MAX_FAILURES', 5, 1, 1000),
+  failureWindowSec: intVar('LAKEGATE_OAUTH_FAILURE_WINDOW_SECONDS', 60, 1, 3600),
+}));
+
+/**
+ * An existing identity provider whose tokens the authorizer also accepts (DESIGN §9): its JWKS
+ * URL, issuer, audience and the claim naming its client. Unset URL = none.
+ */
+export const providerConfig = memo(() => {
+  const url = env('LAKEGATE_JWKS_URL');
+  if (url === undefined) return undefined;
+  const issuer = env('LAKEGATE_JWKS_ISSUER');
+  const audience = env('LAKEGATE_JWKS_AUDIENCE');
+  if (!issuer) throw new ConfigError('LAKEGATE_JWKS_ISSUER', 'is required with LAKEGATE_JWKS_URL');
+  if (!audience) throw new ConfigError('LAKEGATE_JWKS_AUDIENCE', 'is required with LAKEGATE_JWKS_URL');
+  const clientClaim = env('LAKEGATE_CLIENT_CLAIM') ?? 'sub';
+  if (!/^[A-Za-z_][A-Za-z0-9_:.-]{0,63}$/.test(clientClaim)) throw new ConfigError('LAKEGATE_CLIENT_CLAIM', 'must be a claim name');
+  return {
+    url, issuer, audience, clientClaim,
+    fetchTimeoutMs: intVar('LAKEGATE_JWKS_FETCH_TIMEOUT_MS', 3_000, 100, 10_000),
+    refetchCooldownMs: intVar('LAKEGATE_JWKS_COOLDOWN_MS', 30_000, 0, 3_600_000),
+    refreshIntervalMs: intVar('LAKEGATE_JWKS_REFRESH_MS', 600_000, 1_000, 86_400_000),
+    /** While the provider is down, its last good key set is used this long, then its tokens are denied. */
+    maxStaleMs: intVar('LAKEGATE_JWKS_MAX_STALE_MS', 3_600_000, 0, 86_400_000),
+  };
+});
 
 /** Page tokens (nextToken) are signed with this secret so clients cannot forge or alter them. */
 export const pageTokenConfig = memo(() => ({
@@ -116,3 +163,53 @@ export const athenaConfig = memo(() => {
     maxRows: intVar('LAKEGATE_ATHENA_MAX_ROWS', 10_000, 1, 1_000_000),
   };
 });
+
+/** Where `npm start` appends the access log (git-ignored, like the limiter's state). */
+export const DEFAULT_ACCESS_LOG = '.usage/access.log';
+
+/** Usage metering (issue 11): the access log's local file, CloudWatch EMF metrics, API keys. */
+export const usageConfig = memo(() => {
+  const file = env('LAKEGATE_ACCESS_LOG_FILE');
+  return {
+    /** Also append each access line to this file (`npm start` sets DEFAULT_ACCESS_LOG; unset = stdout only). */
+    accessLogFile: file === undefined ? undefined : path.resolve(projectRoot(), file),
+    /** The file `npm run usage` reads locally. */
+    accessLogToRead: path.resolve(projectRoot(), file ?? DEFAULT_ACCESS_LOG),
+    /** `emf`: one CloudWatch EMF document per request on stdout (set on AWS); `off` locally. */
+    metrics: oneOf<'emf' | 'off'>('LAKEGATE_METRICS', ['emf', 'off'], 'off'),
+    /** Secret from which each client's API key value is derived (base64 inline: tests). */
+    usageKeySecret: env('LAKEGATE_USAGE_KEY_SECRET'),
+    /** SSM SecureString holding that secret (AWS). Neither set: the authorizer returns no usage key. */
+    usageKeySecretParameter: env('LAKEGATE_USAGE_KEY_SECRET_PARAMETER'),
+  };
+});
+
+/**
+ * The handler's own rate and quota limiter. On AWS, API Gateway's usage plans enforce the plans,
+ * so it is `off` there; `npm start` turns it `on`, with its state in a small SQLite file shared
+ * by every serverless-offline worker thread.
+ */
+export const limitsConfig = memo(() => ({
+  enabled: oneOf<'on' | 'off'>('LAKEGATE_LIMITS', ['on', 'off'], 'off') === 'on',
+  /** SQLite file of the buckets and day counters (`:memory:` = this process only). */
+  database: ((db) => (db === ':memory:' ? db : path.resolve(projectRoot(), db)))(env('LAKEGATE_LIMITS_DB') ?? '.usage/limits.db'),
+}));
+
+/**
+ * Parse an allow-list of browser origins (`https://app.example.com,http://localhost:5173`):
+ * exact origins only (scheme, host, optional port; no path, no wildcard, no `null`), since an
+ * allowed origin may read every answer its page's token can get.
+ */
+export function parseCorsOrigins(raw: string | undefined, variable = 'LAKEGATE_CORS_ORIGINS'): readonly string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const origin = part.trim();
+    if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new ConfigError(variable, `must list origins like https://app.example.com, separated by commas (got "${origin}")`);
+    }
+    return origin;
+  });
+}
+
+/** CORS: which other origins' pages may call the API from a browser (default none: the playground is same-origin). */
+export const corsConfig = memo(() => ({ origins: parseCorsOrigins(env('LAKEGATE_CORS_ORIGINS')) }));

@@ -85,3 +85,23 @@ export class DataUnavailable extends ApiError {
     this.headers['Retry-After'] = '30';
   }
 }
+
+/** 429: the client is over its plan's rate (token bucket); `Retry-After` says when a token is back. */
+export class RateLimited extends ApiError {
+  readonly status = 429;
+  readonly code = 'rate_limited';
+  constructor(retryAfterSeconds: number) {
+    super(`too many requests for this client's plan; retry after ${retryAfterSeconds} s`);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}
+
+/** 429: the client has used its plan's requests for this UTC day; `Retry-After` runs to 00:00 UTC. */
+export class QuotaExceeded extends ApiError {
+  readonly status = 429;
+  readonly code = 'quota_exceeded';
+  constructor(retryAfterSeconds: number) {
+    super(`this client's daily quota is used up; it resets at 00:00 UTC (retry after ${retryAfterSeconds} s)`);
+    this.headers['Retry-After'] = String(retryAfterSeconds);
+  }
+}

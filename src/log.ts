@@ -1,22 +1,44 @@
 /**
- * Structured JSON logs, one object per line (CloudWatch-friendly), with a correlation id where
- * the caller has one. Never log tokens, secrets or full request bodies.
+ * Structured JSON logs through Powertools for AWS Lambda's Logger: one object per line with
+ * `level`, `message`, `timestamp`, `service` (and Lambda context, sampling and X-Ray trace id
+ * where Lambda provides them), so logs follow the ecosystem's conventions and CloudWatch Logs
+ * Insights reads them as fields. Call sites keep the small `log.info(message, fields)` API.
+ * Never log tokens, secrets, row values or full request bodies.
  */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { logLevel, type LogLevel } from './config.ts';
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+export const SERVICE_NAME = 'lakegate';
 
-function write(level: Exclude<LogLevel, 'silent'>, message: string, fields: Record<string, unknown>): void {
-  if (RANK[level] < RANK[logLevel()]) return;
-  const line = JSON.stringify({ level, time: new Date().toISOString(), message, ...fields });
-  (level === 'error' || level === 'warn' ? process.stderr : process.stdout).write(`${line}\n`);
+/** Powertools' level name for ours (`silent` is Powertools' SILENT: nothing is written). */
+export function powertoolsLevel(level: LogLevel): 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT' {
+  return level.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
 }
 
+let instance: Logger | undefined;
+
+/** The process's logger, created on first use (so LAKEGATE_LOG_LEVEL is read once, validated by config). */
+export function logger(): Logger {
+  instance ??= new Logger({ serviceName: SERVICE_NAME, logLevel: powertoolsLevel(logLevel()) });
+  return instance;
+}
+
+/**
+ * Adds the invocation's Lambda context (function name, memory, cold start, AWS request id) to the
+ * following log lines, as Powertools' `injectLambdaContext` does. Test calls without one are left as they are.
+ */
+export function useLambdaContext(context: Partial<Context> | undefined): void {
+  if (context?.awsRequestId && context.functionName) logger().addContext(context as Context);
+}
+
+type Fields = Record<string, unknown>;
+
 export const log = {
-  debug: (message: string, fields: Record<string, unknown> = {}) => write('debug', message, fields),
-  info: (message: string, fields: Record<string, unknown> = {}) => write('info', message, fields),
-  warn: (message: string, fields: Record<string, unknown> = {}) => write('warn', message, fields),
-  error: (message: string, fields: Record<string, unknown> = {}) => write('error', message, fields),
+  debug: (message: string, fields: Fields = {}) => logger().debug(message, fields),
+  info: (message: string, fields: Fields = {}) => logger().info(message, fields),
+  warn: (message: string, fields: Fields = {}) => logger().warn(message, fields),
+  error: (message: string, fields: Fields = {}) => logger().error(message, fields),
 };
 
 /** The parts of an error worth logging (name, message, cause chain), never a raw object dump. */

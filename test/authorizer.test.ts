@@ -187,7 +187,7 @@ describe('token authorizer', () => {
         expect(statement(r).Effect).to.equal('Allow');
         expect(statement(r).Resource).to.deep.equal([...NAMES, 'whoami'].map(arn));
         expect(r.principalId).to.equal('4');
-        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366 });
+        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366, plan: 'standard' });
       }
     });
 
@@ -201,7 +201,7 @@ describe('token authorizer', () => {
 
     it('row scope all for the analysts, as a plain string in the context', async () => {
       const r = await call(`Bearer ${mint(key, '9000')}`);
-      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660 });
+      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660, plan: 'standard' });
       for (const v of Object.values(r.context!)) expect(['string', 'number', 'boolean']).to.include(typeof v);
     });
 

@@ -14,6 +14,7 @@ import { ensureLocalKeys, readKeyFile } from '../src/keys.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { makeLake, scratchPath } from './helpers/lake.ts';
 import { startGateway, type Gateway } from '../scripts/gateway.ts';
+import { conforms } from './helpers/openapi.ts';
 
 const run = promisify(execFile);
 const ACL_TTL_MS = 1000;
@@ -29,7 +30,8 @@ describe('gateway over HTTP (serverless offline)', function () {
   /** A token for a client, signed with the test's local key exactly as the token CLI signs. */
   const token = (client: number, ttlSec = 600) =>
     mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec });
-  const get = (pathAndQuery: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${pathAndQuery}`, { headers });
+  // Every answer is checked against the OpenAPI document's schema for its path and status.
+  const get = (pathAndQuery: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${pathAndQuery}`, { headers }).then(conforms);
   const getAs = (client: number, pathAndQuery: string, headers: Record<string, string> = {}) =>
     get(pathAndQuery, { Authorization: `Bearer ${token(client)}`, ...headers });
 

@@ -102,6 +102,13 @@ export const IAM_TABLE: readonly IamCase[] = [
   allow('JwksRole', 'ssm:GetParameter', ssm('jwt-public-key'), "publishes the operator's verification key"),
   deny('JwksRole', 's3:GetObject', credentials(), 'never reads secrets'),
   allow('AuthorizerRole', 'kms:GetPublicKey', key('SigningKeyA'), 'verifies tokens the token endpoint signed'),
+  // ── usage plans (DESIGN §11): the authorizer derives each client's API key from a stage secret ──
+  allow('AuthorizerRole', 'ssm:GetParameter', ssm('usage-key-secret'), "derives the client's usageIdentifierKey"),
+  // (Decrypt through SSM is scoped by kms:EncryptionContext:PARAMETER_ARN, a key the evaluator
+  // does not model — it would ignore it — so that scoping is pinned by test/package.test.ts.)
+  deny('AuthorizerRole', 'kms:Decrypt', `${A}:kms:${REGION_ACCOUNT}:key/1234abcd-aws-ssm-default`, 'never outside SSM', { 'kms:ViaService': 's3.us-east-1.amazonaws.com' }),
+  ...['QueryRole', 'WhoamiRole', 'PublicRole', 'TokenRole', 'JwksRole'].map((role) =>
+    deny(role, 'ssm:GetParameter', ssm('usage-key-secret'), 'only the authorizer knows how API key values are derived')),
   // ── the public pages: logs only ──
   allow('PublicRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-public'), 'logs'),
   deny('PublicRole', 's3:GetObject', data(accessControlKey), 'reads nothing'),

@@ -21,7 +21,7 @@ describe('serverless package (no AWS credentials)', function () {
 
   it('packages one artifact per function, with its query files and without DuckDB', () => {
     const zips = readdirSync(prod.dir).filter((f) => f.endsWith('.zip')).sort();
-    expect(zips).to.deep.equal([...catalog().keys(), 'tokenAuthorizer', 'whoami'].sort().map((n) => `${n}.zip`));
+    expect(zips).to.deep.equal([...catalog().keys(), 'tokenAuthorizer', 'whoami', 'public', 'oauthToken', 'jwks'].sort().map((n) => `${n}.zip`));
     for (const z of zips) expect(statSync(path.join(prod.dir, z)).size).to.be.below(5 << 20);
   });
 
@@ -101,23 +101,31 @@ describe('serverless package (no AWS credentials)', function () {
       expect(auth.Properties.AuthorizerResultTtlInSeconds).to.equal(60);
     });
 
-    it('one GET method per query plus whoami, every one behind the authorizer', () => {
+    it('one GET method per query plus whoami, every one behind the authorizer; only the public routes of DESIGN §10 without it', () => {
       const methods = ofType(prod.template, 'AWS::ApiGateway::Method').map(([, r]) => r.Properties);
-      expect(methods).to.have.length(catalog().size + 1);
-      for (const m of methods) {
-        expect(m.HttpMethod).to.equal('GET');
-        expect(m.AuthorizationType).to.equal('CUSTOM');
-      }
+      const authorized = methods.filter((m) => m.AuthorizationType === 'CUSTOM');
+      expect(authorized).to.have.length(catalog().size + 1);
+      for (const m of authorized) expect(m.HttpMethod).to.equal('GET');
+      const open = methods.filter((m) => m.AuthorizationType !== 'CUSTOM');
+      expect(open.every((m) => m.AuthorizationType === 'NONE')).to.equal(true);
+      expect(open.map((m) => `${m.HttpMethod} ${m.ResourceId.Ref}`).sort()).to.deep.equal([
+        'GET ApiGatewayResourceDocs', 'GET ApiGatewayResourceDocsAssetVar', 'GET ApiGatewayResourceOpenapijson',
+        'GET ApiGatewayResourcePlayground', 'GET ApiGatewayResourcePlaygroundAssetVar', 'GET ApiGatewayResourceWellDashknownJwksjson',
+        'POST ApiGatewayResourceOauthToken',
+      ]);
     });
 
-    it("gateway errors answer in the API's error format (401, 403, 404, 429, 5xx)", () => {
+    it("gateway errors answer in the API's error format (401, 403, 404, 429 rate and quota, 403 without a plan, 5xx)", () => {
       const types = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties.ResponseType).sort();
-      expect(types).to.deep.equal(['ACCESS_DENIED', 'DEFAULT_5XX', 'MISSING_AUTHENTICATION_TOKEN', 'THROTTLED', 'UNAUTHORIZED']);
+      expect(types).to.deep.equal(['ACCESS_DENIED', 'DEFAULT_5XX', 'INVALID_API_KEY', 'MISSING_AUTHENTICATION_TOKEN', 'QUOTA_EXCEEDED', 'THROTTLED', 'UNAUTHORIZED']);
+      const throttled = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === 'THROTTLED')![1].Properties;
+      expect(JSON.parse(throttled.ResponseTemplates['application/json']).error.code).to.equal('rate_limited');
+      expect(throttled.ResponseParameters['gatewayresponse.header.Retry-After']).to.equal("'1'");
     });
 
     it('functions: nodejs22.x, stage-aware names under 64 characters, the Athena engine, keys from SSM by name only', () => {
       const fns = ofType(prod.template, 'AWS::Lambda::Function').map(([, r]) => r.Properties);
-      expect(fns).to.have.length(catalog().size + 2);
+      expect(fns).to.have.length(catalog().size + 5); // + authorizer, whoami, public pages, token, JWKS
       for (const f of fns) {
         expect(f.Runtime).to.equal('nodejs22.x');
         expect(f.FunctionName).to.match(/^lakegate-prod-/);
@@ -159,9 +167,9 @@ describe('serverless package (no AWS credentials)', function () {
       }
     });
 
-    it('the authorizer reads only the access-control object and its key parameter', () => {
+    it('the authorizer reads only the access-control object, its key parameters and the signing keys\' public halves', () => {
       const s = statements(roles().AuthorizerRole!);
-      expect(actions(roles().AuthorizerRole!).sort()).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 'ssm:GetParameter']);
+      expect([...new Set(actions(roles().AuthorizerRole!))].sort()).to.deep.equal(['kms:Decrypt', 'kms:GetPublicKey', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:GetObject', 'ssm:GetParameter']);
       expect(s.find((x: any) => x.Action.includes('s3:GetObject')).Resource).to.deep.equal({ 'Fn::Sub': '${DataBucket.Arn}/access_control/access_control.json' });
       expect(JSON.stringify(s.find((x: any) => x.Action.includes('ssm:GetParameter')).Resource)).to.contain('parameter/lakegate/prod/jwt-public-key');
     });
@@ -180,8 +188,49 @@ describe('serverless package (no AWS credentials)', function () {
       expect(JSON.stringify(s)).to.not.contain('jwt-public-key');
     });
 
+    it('kms:Decrypt only through SSM, only for one named parameter of this stage (the IAM evaluator cannot check this scoping)', () => {
+      for (const [name, r] of Object.entries(roles())) {
+        for (const st of statements(r).filter((x: any) => [x.Action].flat().includes('kms:Decrypt'))) {
+          expect(st.Condition.StringEquals['kms:ViaService'], name).to.deep.equal({ 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' });
+          expect(st.Condition.StringLike['kms:EncryptionContext:PARAMETER_ARN']['Fn::Sub'], name).to.match(/:parameter\/lakegate\/prod\/[a-z-]+$/);
+        }
+      }
+    });
+
     it('whoami may only write its logs', () => {
       expect(actions(roles().WhoamiRole!).sort()).to.deep.equal(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    });
+  });
+
+  describe('credentials (DESIGN §9)', () => {
+    it('the signing key is a KMS P-256 SIGN_VERIFY key whose policy gives kms:* to the account root only', () => {
+      const keys = ofType(prod.template, 'AWS::KMS::Key');
+      expect(keys.map(([id]) => id)).to.deep.equal(['SigningKeyA']);
+      const k = keys[0]![1].Properties;
+      expect(k).to.include({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' });
+      expect(k.KeyPolicy.Statement).to.deep.equal([{
+        Sid: 'AccountRootOnly', Effect: 'Allow', Principal: { AWS: { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:root' } }, Action: 'kms:*', Resource: '*',
+      }]);
+    });
+
+    it('only the token role names kms:Sign; every function knows the signing keys and the credentials store', () => {
+      const signers = ofType(prod.template, 'AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.Policies).includes('kms:Sign')).map(([id]) => id);
+      expect(signers).to.deep.equal(['TokenRole']);
+      for (const [, f] of ofType(prod.template, 'AWS::Lambda::Function')) {
+        expect(f.Properties.Environment.Variables.LAKEGATE_SIGNING_KEY_IDS).to.deep.equal({ 'Fn::Join': [',', [{ 'Fn::GetAtt': ['SigningKeyA', 'Arn'] }]] });
+        expect(f.Properties.Environment.Variables.LAKEGATE_CREDENTIALS_S3_URI).to.deep.equal({ 'Fn::Sub': 's3://${CredentialsBucket}/client_secrets.jsonl' });
+      }
+    });
+
+    it('POST /oauth/token and GET /.well-known/jwks.json have no authorizer; the token route is throttled; no crawler reads the credentials bucket', () => {
+      const methods = Object.fromEntries(ofType(prod.template, 'AWS::ApiGateway::Method').map(([id, r]) => [id, r.Properties]));
+      expect(methods.ApiGatewayMethodOauthTokenPost).to.include({ HttpMethod: 'POST', AuthorizationType: 'NONE' });
+      expect(methods.ApiGatewayMethodWellDashknownJwksjsonGet).to.include({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+      const [[, deployment]] = ofType(prod.template, 'AWS::ApiGateway::Deployment') as [[string, Resource]];
+      expect(deployment.Properties.StageDescription.MethodSettings).to.deep.equal([
+        { ResourcePath: '/~1oauth~1token', HttpMethod: 'POST', ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+      ]);
+      for (const [, c] of ofType(prod.template, 'AWS::Glue::Crawler')) expect(JSON.stringify(c.Properties.Targets)).to.not.include('CredentialsBucket');
     });
   });
 

@@ -122,7 +122,7 @@ describe('query handler (spy engine)', () => {
       columns: [{ name: 'orders', type: 'bigint' }],
       rows: [{ orders: 1 }],
       nextToken: null,
-      stats: { engine: 'duckdb', elapsedMs: 1 },
+      stats: { engine: 'duckdb', elapsedMs: 1, source: 'raw' },
     });
     expect(spy.calls[0]!.params).to.deep.equal({ from: new Date('2024-03-01Z'), to: new Date('2024-03-02Z'), client_id: 4, all_clients: false });
   });

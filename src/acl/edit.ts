@@ -3,6 +3,7 @@
  * changes nothing. The CLI (scripts/acl.ts) validates, applies and writes atomically.
  */
 import { CLIENT_ID } from '../ids.ts';
+import { PLAN_NAME } from '../limits/plans.ts';
 import { AccessTableError, validateRule, type AccessRule, type AccessTable, type RowScope } from './model.ts';
 
 export type AclCommand =
@@ -10,7 +11,8 @@ export type AclCommand =
   | { op: 'grant' | 'revoke'; client: number; queries: string[] }
   | { op: 'disable' | 'enable'; client: number }
   | { op: 'scope'; client: number; scope: RowScope }
-  | { op: 'max-days'; client: number; days: number };
+  | { op: 'max-days'; client: number; days: number }
+  | { op: 'plan'; client: number; plan: string };
 
 export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: readonly string[]): AccessRule[] {
   const rules = new Map(table);
@@ -45,6 +47,9 @@ export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: 
     case 'max-days':
       next = { ...existing, max_range_days: cmd.days };
       break;
+    case 'plan':
+      next = { ...existing, plan: cmd.plan }; // validateRule refuses a plan not in plans.json
+      break;
   }
   rules.set(cmd.client, validateRule(next));
   return [...rules.values()];
@@ -74,6 +79,9 @@ export function parseCommand(words: readonly string[]): AclCommand {
     case 'max-days':
       if (rest.length !== 1 || !/^[1-9]\d{0,3}$/.test(rest[0]!)) usage('max-days takes a whole number of days');
       return { op, client, days: Number(rest[0]) };
+    case 'plan':
+      if (rest.length !== 1 || !PLAN_NAME.test(rest[0]!)) usage('plan takes one plan name (npm run acl -- plans)');
+      return { op, client, plan: rest[0]! };
     default:
       return usage(`unknown command "${op}"`);
   }

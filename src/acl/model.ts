@@ -7,7 +7,8 @@
  * authorizer then denies (fail closed) rather than guess.
  */
 
-import { QUERY_NAME } from '../ids.ts';
+import { CLIENT_ID, QUERY_NAME } from '../ids.ts';
+import { plans } from '../limits/plans.ts';
 
 export type RowScope = 'own' | 'all';
 
@@ -21,12 +22,18 @@ export interface AccessRule {
   readonly max_range_days: number;
   /** Free text for operators (who the client is, why a restriction exists). */
   readonly note?: string;
+  /** The client's plan (src/limits/plans.json); absent = the default plan (rules written before plans existed). */
+  readonly plan?: string;
+  /** Lifetime of the tokens /oauth/token issues to this client, in seconds (default LAKEGATE_TOKEN_TTL_SECONDS). */
+  readonly token_ttl_seconds?: number;
+  /** This client's id at the configured identity provider (e.g. a Cognito app client id), when it signs in there. */
+  readonly idp_client_id?: string;
 }
 
 export type AccessTable = ReadonlyMap<number, AccessRule>;
 
 export const MAX_RANGE_DAYS_LIMIT = 3660;
-const KEYS = new Set(['client_id', 'enabled', 'allowed_queries', 'row_scope', 'max_range_days', 'note']);
+const KEYS = new Set(['client_id', 'enabled', 'allowed_queries', 'row_scope', 'max_range_days', 'note', 'plan', 'token_ttl_seconds', 'idp_client_id']);
 
 export class AccessTableError extends Error {
   override name = 'AccessTableError';
@@ -40,7 +47,7 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('not an object');
   const r = value as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!KEYS.has(k)) fail(`unknown field "${k}"`);
-  const { client_id, enabled, allowed_queries, row_scope, max_range_days, note } = r;
+  const { client_id, enabled, allowed_queries, row_scope, max_range_days, note, plan, token_ttl_seconds, idp_client_id } = r;
   if (!Number.isSafeInteger(client_id) || (client_id as number) < 0) fail('client_id must be a non-negative integer');
   if (typeof enabled !== 'boolean') fail('enabled must be true or false');
   if (!Array.isArray(allowed_queries) || !allowed_queries.every((q) => typeof q === 'string' && (q === '*' || QUERY_NAME.test(q)))) {
@@ -51,6 +58,11 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
     fail(`max_range_days must be an integer from 1 to ${MAX_RANGE_DAYS_LIMIT}`);
   }
   if (note !== undefined && typeof note !== 'string') fail('note must be a string');
+  if (token_ttl_seconds !== undefined && (!Number.isSafeInteger(token_ttl_seconds) || (token_ttl_seconds as number) < 60 || (token_ttl_seconds as number) > 86400)) {
+    fail('token_ttl_seconds must be an integer from 60 to 86400');
+  }
+  if (idp_client_id !== undefined && (typeof idp_client_id !== 'string' || !/^[A-Za-z0-9._:@|-]{1,256}$/.test(idp_client_id))) fail('idp_client_id must be an identifier');
+  if (plan !== undefined && (typeof plan !== 'string' || !plans().plans.has(plan))) fail(`plan must be one of ${[...plans().plans.keys()].join(', ')}`);
   return {
     client_id: client_id as number,
     enabled: enabled as boolean,
@@ -58,7 +70,25 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
     row_scope: row_scope as RowScope,
     max_range_days: max_range_days as number,
     ...(note !== undefined ? { note: note as string } : {}),
+    ...(plan !== undefined ? { plan: plan as string } : {}),
+    ...(token_ttl_seconds !== undefined ? { token_ttl_seconds: token_ttl_seconds as number } : {}),
+    ...(idp_client_id !== undefined ? { idp_client_id: idp_client_id as string } : {}),
   };
+}
+
+/** The plan a rule puts its client on: its own, or the default plan. */
+export function planOfRule(rule: AccessRule): string {
+  return rule.plan ?? plans().defaultPlan;
+}
+
+/**
+ * The client a provider's token names: a client id as it is, or the rule whose `idp_client_id`
+ * is that provider-side id; undefined when no rule maps it (→ 403).
+ */
+export function clientOfProviderSubject(table: AccessTable, subject: string): number | undefined {
+  if (CLIENT_ID.test(subject)) return Number(subject);
+  for (const rule of table.values()) if (rule.idp_client_id === subject) return rule.client_id;
+  return undefined;
 }
 
 /** Parse the JSON Lines text of the table. Empty lines are ignored; duplicates are an error. */
@@ -109,14 +139,14 @@ export function defaultAccessTable(clientIds: readonly number[], queryNames: rea
   });
   const counts = queryNames.filter((q) => q.startsWith('count_')).sort();
   const exceptions: Record<number, Partial<AccessRule>> = {
-    3: { allowed_queries: counts, max_range_days: 31, note: 'basic plan: counts only, one month at a time' },
+    3: { allowed_queries: counts, max_range_days: 31, plan: 'basic', note: 'basic plan: counts only, one month at a time' },
     7: { allowed_queries: ['all_orders_by_range', 'count_orders_by_range'], note: 'order export integration only' },
-    11: { allowed_queries: ['most_required_service_by_range'], max_range_days: 92, note: 'trial' },
+    11: { allowed_queries: ['most_required_service_by_range'], max_range_days: 92, plan: 'trial', note: 'trial' },
     13: { enabled: false, note: 'contract ended' },
   };
   const rules = clientIds.map((id) => ({ ...own(id), ...exceptions[id] }));
   rules.push({
-    client_id: ANALYST_CLIENT_ID, enabled: true, allowed_queries: ['*'], row_scope: 'all', max_range_days: 3660,
+    client_id: ANALYST_CLIENT_ID, enabled: true, allowed_queries: ['*'], row_scope: 'all', max_range_days: 3660, plan: 'internal',
     note: 'internal analysts: every client\'s rows',
   });
   return rules.map((r) => validateRule(r));

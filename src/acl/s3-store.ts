@@ -14,7 +14,7 @@ export class S3AclStore implements AclStore {
 
   static fromUri(uri: string, client = new S3Client({})): S3AclStore {
     const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
-    if (!m) throw new Error('LAKEGATE_ACL_S3_URI must be s3://bucket/key');
+    if (!m) throw new Error(`${uri} is not s3://bucket/key`);
     return new S3AclStore(client, m[1]!, m[2]!);
   }
 

@@ -8,7 +8,7 @@
  * method).
  */
 import type { AccessTable, RowScope } from '../acl/model.ts';
-import { grantedQueries } from '../acl/model.ts';
+import { grantedQueries, planOfRule } from '../acl/model.ts';
 
 /**
  * `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{resource…}`
@@ -21,6 +21,8 @@ export interface AuthorizerContext {
   readonly clientId: string;
   readonly rowScope: RowScope;
   readonly maxRangeDays: number;
+  /** The client's plan, for the local gateway's limiter (on AWS, API Gateway's usage plans limit). */
+  readonly plan: string;
 }
 
 /**
@@ -50,23 +52,40 @@ export function denyAll(methodArn: string, clientId: number | null, reason: stri
   return { effect: 'Deny', clientId, resources, reason };
 }
 
-export function decide(clientId: number, table: AccessTable, catalogNames: readonly string[], methodArn: string): Decision {
+/**
+ * The endpoints a token may call: the rule's granted queries plus the account endpoints, narrowed
+ * to the token's `scope` when it is down-scoped (RFC 6749 §3.3): a scoped token never reaches
+ * more than its scope, even where the access rule grants more.
+ */
+export function grantedEndpoints(granted: readonly string[], scope: readonly string[] | null): string[] {
+  const all = [...granted, ...ACCOUNT_ENDPOINTS];
+  return scope === null ? all : all.filter((e) => scope.includes(e));
+}
+
+export function decide(
+  clientId: number, table: AccessTable, catalogNames: readonly string[], methodArn: string, scope: readonly string[] | null = null,
+): Decision {
   const rule = table.get(clientId);
   if (!rule) return denyAll(methodArn, clientId, 'client not in the access table');
   if (!rule.enabled) return denyAll(methodArn, clientId, 'client disabled');
   const queries = grantedQueries(rule, catalogNames);
   if (queries.length === 0) return denyAll(methodArn, clientId, 'no query granted');
+  const endpoints = grantedEndpoints(queries, scope);
+  if (endpoints.length === 0) return denyAll(methodArn, clientId, 'the token scope grants nothing');
   const prefix = apiStagePrefix(methodArn);
   return {
     effect: 'Allow',
     clientId,
-    resources: [...queries, ...ACCOUNT_ENDPOINTS].map((q) => `${prefix}/GET/${q}`),
-    context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days },
+    resources: endpoints.map((q) => `${prefix}/GET/${q}`),
+    context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days, plan: planOfRule(rule) },
   };
 }
 
-/** The IAM policy document API Gateway expects from a TOKEN authorizer. */
-export function toAuthorizerResult(d: Decision) {
+/**
+ * The IAM policy document API Gateway expects from a TOKEN authorizer. `usageIdentifierKey` (the
+ * client's API key value) lets API Gateway apply the client's usage plan (API key source AUTHORIZER).
+ */
+export function toAuthorizerResult(d: Decision, usageIdentifierKey?: string) {
   return {
     principalId: d.clientId === null ? 'unknown' : String(d.clientId),
     policyDocument: {
@@ -74,5 +93,6 @@ export function toAuthorizerResult(d: Decision) {
       Statement: [{ Action: 'execute-api:Invoke', Effect: d.effect, Resource: [...d.resources] }],
     },
     ...(d.effect === 'Allow' ? { context: { ...d.context } } : {}),
+    ...(d.effect === 'Allow' && usageIdentifierKey !== undefined ? { usageIdentifierKey } : {}),
   };
 }

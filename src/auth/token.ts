@@ -32,10 +32,29 @@ export interface TokenPolicy {
   readonly maxTokenBytes: number;
   /** Oldest accepted token (seconds since `iat`). */
   readonly maxAgeSec: number;
+  /** An identity provider's claim naming its client (LAKEGATE_CLIENT_CLAIM); absent for our tokens, whose `sub` is a client id. */
+  readonly clientClaim?: string;
 }
 
 export interface VerifiedToken {
-  readonly clientId: number;
+  /** The claim naming the client (`sub` for our tokens; LAKEGATE_CLIENT_CLAIM for a provider's). */
+  readonly subject: string;
+  /** The token's `scope` (RFC 6749 §3.3, space-separated), or null when the token is not down-scoped. */
+  readonly scope: readonly string[] | null;
+}
+
+/** A scope token: a query name or `whoami` (the names a client may ask for at /oauth/token). */
+const SCOPE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+/** A provider's client identifier: printable, no spaces, bounded (Cognito app client ids, Auth0 ids, our numbers). */
+const SUBJECT = /^[A-Za-z0-9._:@|-]{1,256}$/;
+
+/** `scope` claim text → names; null when absent. Throws Unauthorized when malformed. */
+export function parseScopeClaim(value: unknown): readonly string[] | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'string' || value.length > 4096) throw new Unauthorized('scope is not a string');
+  const names = value.split(' ');
+  if (!names.every((n) => SCOPE_NAME.test(n))) throw new Unauthorized('scope is not a list of names');
+  return [...new Set(names)];
 }
 
 /** base64url segments: header.payload.signature, each non-empty. */
@@ -80,8 +99,26 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   // jsonwebtoken skips exp when absent: a token without one would never expire.
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new Unauthorized('exp missing or not a number');
   if (typeof claims.iat !== 'number' || claims.iat > nowSec + policy.clockToleranceSec) throw new Unauthorized('iat missing or in the future');
-  if (typeof claims.sub !== 'string' || !CLIENT_ID.test(claims.sub)) throw new Unauthorized('sub is not a client id');
-  return { clientId: Number(claims.sub) };
+  // Our tokens name a client id in `sub`; a provider's name its own client in `clientClaim`.
+  const claim = policy.clientClaim ?? 'sub';
+  const subject = claims[claim];
+  if (typeof subject !== 'string' || !(policy.clientClaim === undefined ? CLIENT_ID : SUBJECT).test(subject)) {
+    throw new Unauthorized(`${claim} is not a client id`);
+  }
+  return { subject: subject as string, scope: parseScopeClaim(claims.scope) };
+}
+
+/**
+ * The `kid` of the header and the `iss` of the payload, unverified: only to pick whose keys to
+ * verify with. Throws Unauthorized for anything that is not a compact JWS of JSON objects.
+ */
+export function peekToken(token: string): { kid: string; issuer: string | undefined } {
+  if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
+  const [h, p] = token.split('.') as [string, string];
+  const header = decodeSegment(h);
+  if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
+  const iss = decodeSegment(p).iss;
+  return { kid: header.kid, issuer: typeof iss === 'string' ? iss : undefined };
 }
 
 function decodeSegment(segment: string): Record<string, unknown> {
@@ -91,7 +128,7 @@ function decodeSegment(segment: string): Record<string, unknown> {
   } catch {
     // fall through
   }
-  throw new Unauthorized('header is not a JSON object');
+  throw new Unauthorized('a token segment is not a JSON object');
 }
 
 /** RFC 7638 thumbprint of a public key: a stable `kid` derived from the key itself. */

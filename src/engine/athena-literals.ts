@@ -4,11 +4,16 @@
  * the exact literal grammar before it leaves (a renderer bug must fail, not inject).
  */
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../catalog.ts';
+import { firstPage } from './keyset.ts';
 import type { QueryParams } from './types.ts';
+
+/** LIMIT of a page picked in the SQL when Athena runs it for the whole range (10¹⁵ rows). */
+const ATHENA_ALL_ROWS = 1e15;
 
 export const LITERAL_GRAMMAR: Record<ParamType | 'varchar', RegExp> = {
   timestamp: /^TIMESTAMP '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}'$/,
   integer: /^-?(0|[1-9]\d{0,15})$/,
+  bigint: /^-?(0|[1-9]\d{0,15})$/,
   boolean: /^(true|false)$/,
   varchar: /^'([^']|'')*'$/,
 };
@@ -38,6 +43,7 @@ export function renderLiteral(type: ParamType | 'varchar', value: unknown): stri
       text = timestampLiteral(value as Date);
       break;
     case 'integer':
+    case 'bigint':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new LiteralError('not a safe integer');
       text = String(value);
       break;
@@ -55,9 +61,12 @@ export function renderLiteral(type: ParamType | 'varchar', value: unknown): stri
 
 /** The ExecutionParameters of a query: one literal per `?`, in order (repeats included). */
 export function executionParameters(query: NamedQuery, params: QueryParams): string[] {
+  // Athena reads a paginated answer with NextToken from one execution, so a page picked in the
+  // SQL is the whole range for it: the first keyset and no practical limit.
+  const all = { ...params, ...(query.params.includes('page_rows') ? firstPage(query, params, ATHENA_ALL_ROWS) : {}) };
   return query.positional.order.map((name) => {
     const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
-    const value = params[name as keyof QueryParams];
+    const value = (all as Record<string, unknown>)[name];
     if (type === undefined || value === undefined) throw new LiteralError(`parameter ${name} has no value`);
     return renderLiteral(type, value);
   });

@@ -97,6 +97,9 @@ export class AthenaEngine implements QueryEngine {
       stats: {
         engine: this.name,
         elapsedMs: this.clock.now() - started,
+        // Athena runs the raw SQL: rollups there are built (npm run rollup -- --stage) for the
+        // console and a later engine step, not read per request yet.
+        source: 'raw',
         bytesScanned: stats?.DataScannedInBytes ?? 0,
         resultReused: stats?.ResultReuseInformation?.ReusedPreviousResult ?? false,
       },

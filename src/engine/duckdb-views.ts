@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
@@ -18,8 +19,30 @@ export class BrokenPartition extends Error {
 export async function createLakeViews(conn: DuckDBConnection, root: string): Promise<void> {
   for (const t of LAKE_TABLES) {
     const options = t.partitionedByDt ? `, ${HIVE}` : '';
-    await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS SELECT * FROM read_parquet(${sqlString(tableGlob(root, t))}${options})`);
+    // A lake whose rollups are not built yet still serves every query (raw).
+    const relation = (t as LakeTable).rollupOf && !hasPartitions(root, t)
+      ? emptyRelation(t)
+      : `SELECT * FROM read_parquet(${sqlString(tableGlob(root, t))}${options})`;
+    await conn.run(`CREATE OR REPLACE VIEW ${t.name} AS ${relation}`);
   }
+}
+
+function hasPartitions(root: string, t: LakeTable): boolean {
+  try {
+    return readdirSync(path.join(root, t.name)).some((n) => n.startsWith('dt='));
+  } catch {
+    return false;
+  }
+}
+
+/** No rows, with the table's columns (and `dt`). */
+export function emptyRelation(t: LakeTable): string {
+  return `SELECT ${[...t.columns.map(([n, type]) => `CAST(NULL AS ${type}) AS ${n}`), 'CAST(NULL AS VARCHAR) AS dt'].join(', ')} WHERE false`;
+}
+
+/** Exactly these parquet files of a partitioned table (the rollup days a request reads). */
+export function filesRelation(t: LakeTable, files: readonly string[]): string {
+  return files.length ? `SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ${HIVE})` : emptyRelation(t);
 }
 
 const DAY_MS = 86_400_000;
@@ -56,8 +79,5 @@ export async function narrowedFactRelation(root: string, t: LakeTable, days: rea
       ),
     ),
   );
-  const files = lists.flat();
-  return files.length
-    ? `SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ${HIVE})`
-    : `SELECT ${[...t.columns.map(([n, type]) => `CAST(NULL AS ${type}) AS ${n}`), 'CAST(NULL AS VARCHAR) AS dt'].join(', ')} WHERE false`;
+  return filesRelation(t, lists.flat());
 }

@@ -7,10 +7,18 @@ import {
   BIGINT, BOOLEAN, DOUBLE, DuckDBConnection, DuckDBInstance, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR,
   type DuckDBPreparedStatement, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
-import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamType } from '../catalog.ts';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../errors.ts';
-import { LAKE_TABLES } from '../lake/layout.ts';
-import { createLakeViews, daysBetween, narrowedFactRelation } from './duckdb-views.ts';
+import { LAKE_TABLES, type LakeTable } from '../lake/layout.ts';
+import {
+  localDayUsable, localRollupIntact, localSourceUnchanged, MANIFEST_FILE, partitionDir, readLocalManifest,
+  type RollupDay, type RollupManifest,
+} from '../rollup/manifest.ts';
+import { planRollup, type AnswerSource, type RollupPlan } from '../rollup/plan.ts';
+import { createLakeViews, daysBetween, filesRelation, narrowedFactRelation } from './duckdb-views.ts';
+import { firstPage, nextPage } from './keyset.ts';
 import type { Cell, QueryEngine, QueryParams, QueryRequest, QueryResult, Row } from './types.ts';
 import { integerCell, timestampCell } from './values.ts';
 
@@ -21,10 +29,15 @@ export interface DuckDbOptions {
   /** Most connections (= queries running at once); further requests wait their turn. */
   readonly maxConnections?: number;
   /**
-   * Caches of file metadata and blocks (default on). Off only to measure what a query really
-   * reads from storage (profile()).
+   * Caches of file metadata and blocks, and the in-memory copies of the rollups (default on). Off
+   * only to measure what a query really reads from storage (profile()).
    */
   readonly caches?: boolean;
+  /**
+   * Answer aggregate queries from the daily rollups where they are fresh (default on). Off = the
+   * raw SQL always (what the rollup path is compared with in tests and the bench).
+   */
+  readonly rollups?: boolean;
 }
 
 const DUCK_TYPE: Record<ParamType | OutputType, DuckDBType> = {
@@ -60,6 +73,15 @@ function toCell(type: OutputType, value: unknown): Cell {
   }
 }
 
+const DAY_MS = 86_400_000;
+
+/** The range column (first key) of a keyset cursor, epoch ms. */
+function cursorTime(cursor: string, keys: number): number {
+  const ms = Date.parse(String(decodeCursor(cursor, keys)[0]));
+  if (!Number.isFinite(ms)) throw new Error('malformed cursor');
+  return ms;
+}
+
 /** Keyset cursor: the sort-key values of the last row served. */
 function encodeCursor(keys: readonly Cell[]): string {
   return Buffer.from(JSON.stringify(keys)).toString('base64url');
@@ -83,6 +105,14 @@ interface Session {
 
 const MAX_PREPARED_PER_SESSION = 64;
 
+const RAW_PLAN: RollupPlan = { source: 'raw', spanDays: [], rawDays: [] };
+
+/** A rollup table copied into memory: its relation, and the days whose files matched their records. */
+interface RollupCopy {
+  readonly relation: string;
+  readonly verified: ReadonlySet<string>;
+}
+
 /** Longest range (in days of partitions) listed per request rather than globbed by DuckDB. */
 const NARROW_MAX_DAYS = 62;
 
@@ -99,7 +129,15 @@ export class DuckDbEngine implements QueryEngine {
     private readonly db: DuckDBInstance,
     private readonly lakeDir: string,
     private readonly maxConnections: number,
+    private readonly rollups: boolean,
+    private readonly inMemoryRollups: boolean,
   ) {}
+
+  private readonly rollupCopies = new Map<string, { key: string; ready: Promise<RollupCopy> }>();
+  private readonly rollupTablesLoaded = new Map<string, string>();
+
+  /** The rollup manifest, re-read when its file changes (one stat per request). */
+  private manifest: { mtimeMs: number; value: RollupManifest } | undefined;
 
   static async create(opts: DuckDbOptions): Promise<DuckDbEngine> {
     const db = await DuckDBInstance.create(':memory:', {
@@ -108,7 +146,7 @@ export class DuckDbEngine implements QueryEngine {
       // No TimeZone setting: the lake's columns are TIMESTAMP (UTC wall time, no zone), so
       // no cast depends on the session's time zone.
     });
-    const engine = new DuckDbEngine(db, opts.lakeDir, opts.maxConnections ?? 8);
+    const engine = new DuckDbEngine(db, opts.lakeDir, opts.maxConnections ?? 8, opts.rollups ?? true, opts.caches ?? true);
     // Views live in the database's catalog: created once, every pooled connection sees them.
     const session = await engine.acquire();
     const conn = session.conn;
@@ -124,10 +162,24 @@ export class DuckDbEngine implements QueryEngine {
 
   async run(req: QueryRequest): Promise<QueryResult> {
     const started = performance.now();
-    const { sql, values, types } = this.statement(req);
+    if (!req.query.params.includes('page_rows') || !req.page) return this.runOnce(req, started);
+    // A page picked in the SQL needs only the earliest rows after its keyset: read growing
+    // windows of the range (1, 4, 16… days) until one holds more than a page. The rows of a
+    // window are the earliest of the range, so its page is the range's page.
+    const resume = req.cursor === undefined ? req.params.from.getTime() : Math.max(req.params.from.getTime(), cursorTime(req.cursor, req.query.page!.keys.length));
+    const from = new Date(resume);
+    for (let days = 1; ; days *= 4) {
+      const end = Math.min(req.params.to.getTime(), resume + days * DAY_MS);
+      const result = await this.runOnce({ ...req, params: { ...req.params, from, to: new Date(end) } }, started);
+      if (result.cursor !== null || end === req.params.to.getTime()) return result;
+    }
+  }
+
+  private async runOnce(req: QueryRequest, started: number): Promise<QueryResult> {
     const session = await this.acquire();
+    let sql: string, values: Record<string, DuckDBValue>, types: Record<string, DuckDBType>, source: AnswerSource;
     try {
-      await this.narrow(session, req);
+      ({ sql, values, types, source } = await this.setUp(session, req));
     } catch (e) {
       this.release(session);
       throw new DataUnavailable((e as Error).message, { cause: e });
@@ -153,7 +205,7 @@ export class DuckDbEngine implements QueryEngine {
         columns: req.query.columns,
         rows,
         cursor,
-        stats: { engine: this.name, elapsedMs: Math.round((performance.now() - started) * 100) / 100 },
+        stats: { engine: this.name, elapsedMs: Math.round((performance.now() - started) * 100) / 100, source },
       };
     } catch (e) {
       if (timedOut) throw new EngineTimeout('the query did not finish in time', { cause: e });
@@ -170,11 +222,11 @@ export class DuckDbEngine implements QueryEngine {
    * Profile one run (EXPLAIN ANALYZE): files scanned and bytes read per table scan. For tests
    * and the benchmark (partition pruning), not for requests.
    */
-  async profile(req: QueryRequest): Promise<{ bytesRead: number; scans: { files: string; filesRead: number }[] }> {
-    const { sql, values, types } = this.statement(req);
+  async profile(req: QueryRequest, opts: { rollups?: boolean } = {}): Promise<{ bytesRead: number; source: AnswerSource; scans: { files: string; filesRead: number }[] }> {
     const session = await this.acquire();
     try {
-      await this.narrow(session, req);
+      // The raw SQL unless asked (partition pruning is measured on it); the rollup path on request.
+      const { sql, values, types, source } = await this.setUp(session, req, opts.rollups ?? false);
       const reader = await session.conn.runAndReadAll(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, values, types);
       const json = JSON.parse(String(reader.getRows()[0]![1]));
       const scans: { files: string; filesRead: number }[] = [];
@@ -186,7 +238,7 @@ export class DuckDbEngine implements QueryEngine {
         for (const c of node.children ?? []) walk(c as typeof node);
       };
       walk(json);
-      return { bytesRead: Number(json.total_bytes_read ?? 0), scans };
+      return { bytesRead: Number(json.total_bytes_read ?? 0), source, scans };
     } finally {
       this.release(session);
     }
@@ -228,25 +280,140 @@ export class DuckDbEngine implements QueryEngine {
     for (const t of LAKE_TABLES) {
       if (!req.query.factTables.includes(t.name)) continue;
       const relation = days.length <= NARROW_MAX_DAYS ? await narrowedFactRelation(this.lakeDir, t, days) : undefined;
-      if (session.views.get(t.name) === relation) continue;
-      this.forgetPrepared(session);
-      if (relation === undefined) {
-        await session.conn.run(`DROP VIEW IF EXISTS temp.${t.name}`);
-        session.views.delete(t.name);
-      } else {
-        await session.conn.run(`CREATE OR REPLACE TEMP VIEW ${t.name} AS ${relation}`);
-        session.views.set(t.name, relation);
-      }
+      await this.setView(session, t, relation);
     }
   }
 
-  /** The SQL text and typed values of a request (paged queries wrapped in a keyset window). */
-  private statement(req: QueryRequest): { sql: string; values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
-    const { query, params, page, cursor } = req;
+  /**
+   * Plan the request (rollup path or raw), point the session's views at what it reads, and
+   * give the statement to run. The rollup path reads exactly the recorded files of its span's
+   * rollup days and the raw partitions of the other days; the SQL's own dt filters still apply.
+   */
+  private async setUp(session: Session, req: QueryRequest, rollups = this.rollups) {
+    const { plan, relation } = rollups ? await this.plan(req) : { plan: RAW_PLAN, relation: undefined };
+    const rollupPath = req.query.rollup;
+    if (!plan.span || !rollupPath || relation === undefined) {
+      await this.narrow(session, req);
+      return { ...this.statement(req), source: 'raw' as const };
+    }
+    const fact = LAKE_TABLES.find((t) => t.name === rollupPath.factTables[0])!;
+    const rollup = LAKE_TABLES.find((t) => t.name === rollupPath.table)!;
+    await this.setView(session, fact, await narrowedFactRelation(this.lakeDir, fact, plan.rawDays));
+    await this.setView(session, rollup, relation(plan.spanDays));
+    const params = { ...req.params, rollup_from: plan.span.from, rollup_to: plan.span.to };
+    return { ...this.statement({ ...req, query: rollupPath, params }), source: plan.source };
+  }
+
+  /**
+   * The rollup table in memory, loaded from the files the manifest records (a year of a rollup
+   * is a few hundred small files: opening them per request would cost more than the query).
+   * Reloaded when the manifest changes. Only days whose files still matched their records when
+   * loaded are `verified`; a request uses a day only if it is verified and its source is
+   * unchanged now, and the SQL filters the span's days.
+   */
+  private rollupCopy(t: LakeTable, manifest: { mtimeMs: number; value: RollupManifest }): Promise<RollupCopy> {
+    const key = String(manifest.mtimeMs);
+    let entry = this.rollupCopies.get(t.name);
+    if (entry?.key !== key) {
+      entry = { key, ready: this.loadRollup(t, manifest.value.tables[t.name] ?? {}, key) };
+      const loading = entry;
+      entry.ready.catch(() => {
+        if (this.rollupCopies.get(t.name) === loading) this.rollupCopies.delete(t.name);
+      });
+      this.rollupCopies.set(t.name, entry);
+    }
+    return entry.ready;
+  }
+
+  private async loadRollup(t: LakeTable, records: Readonly<Record<string, RollupDay>>, key: string): Promise<RollupCopy> {
+    const verified = new Set(Object.keys(records).filter((d) => localRollupIntact(this.lakeDir, t.name, d, records[d]!)));
+    const files = [...verified].sort().flatMap((d) => records[d]!.rollup.map(([name]) => path.join(partitionDir(this.lakeDir, t.name, d), name)));
+    const table = `rollup_copy_${t.name}_${key.replace(/\D/g, '')}`;
+    const conn = await this.db.connect();
+    try {
+      await conn.run(`CREATE OR REPLACE TABLE ${table} AS ${filesRelation(t, files)}`);
+      // The previous copy goes: sessions re-point their views (the relation text changed), and
+      // a statement still reading it keeps its own snapshot.
+      const previous = this.rollupTablesLoaded.get(t.name);
+      this.rollupTablesLoaded.set(t.name, table);
+      if (previous && previous !== table) await conn.run(`DROP TABLE IF EXISTS ${previous}`);
+      return { relation: `SELECT * FROM main.${table}`, verified };
+    } finally {
+      conn.closeSync();
+    }
+  }
+
+  /** Which days of the request the rollup serves (none when rollups are off or do not apply). */
+  private async plan(req: QueryRequest): Promise<{ plan: RollupPlan; relation?: (spanDays: readonly string[]) => string }> {
+    const rollupPath = req.query.rollup;
+    if (!rollupPath || req.page || req.cursor !== undefined) return { plan: RAW_PLAN };
+    this.readManifest();
+    const manifest = this.manifest; // read once: the plan and the relation use the same records
+    const records = manifest?.value.tables[rollupPath.table] ?? {};
+    const table = LAKE_TABLES.find((t) => t.name === rollupPath.table)!;
+    const source = rollupPath.factTables[0]!;
+    const options = { rawDaysMustBeUsable: rollupPath.rawDaysExact };
+    if (this.inMemoryRollups && manifest) {
+      const copy = await this.rollupCopy(table, manifest).catch(() => undefined);
+      if (copy) {
+        const usable = (day: string) =>
+          (records[day] === undefined || copy.verified.has(day)) && localSourceUnchanged(this.lakeDir, source, day, records[day]);
+        return { plan: planRollup(req.params.from, req.params.to, usable, options), relation: () => copy.relation };
+      }
+    }
+    // Straight from the files (caches off, or the copy failed to load): check both halves.
+    const usable = (day: string) => localDayUsable(this.lakeDir, rollupPath.table, source, day, records[day]);
+    const filesOf = (days: readonly string[]) =>
+      days.flatMap((d) => (records[d]?.rollup ?? []).map(([name]) => path.join(partitionDir(this.lakeDir, table.name, d), name)));
+    return { plan: planRollup(req.params.from, req.params.to, usable, options), relation: (days) => filesRelation(table, filesOf(days)) };
+  }
+
+  private readManifest(): RollupManifest {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(path.join(this.lakeDir, MANIFEST_FILE)).mtimeMs;
+    } catch {
+      this.manifest = undefined;
+      return { version: 1, tables: {} };
+    }
+    if (this.manifest?.mtimeMs !== mtimeMs) this.manifest = { mtimeMs, value: readLocalManifest(this.lakeDir) };
+    return this.manifest.value;
+  }
+
+  /** Point a table's TEMP view at a relation (undefined = the lake-wide view). */
+  private async setView(session: Session, t: LakeTable, relation: string | undefined): Promise<void> {
+    if (session.views.get(t.name) === relation) return;
+    this.forgetPrepared(session);
+    if (relation === undefined) {
+      await session.conn.run(`DROP VIEW IF EXISTS temp.${t.name}`);
+      session.views.delete(t.name);
+    } else {
+      await session.conn.run(`CREATE OR REPLACE TEMP VIEW ${t.name} AS ${relation}`);
+      session.views.set(t.name, relation);
+    }
+  }
+
+  /**
+   * The SQL text and typed values of a request. A paged query either picks its page in the SQL
+   * (`:page_rows`, `:after_<key>`) or is wrapped in a keyset window here.
+   */
+  private statement(req: QueryRequest & { params: QueryParams & { rollup_from?: Date; rollup_to?: Date } }): { sql: string; values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
+    const { query, page, cursor } = req;
+    let params: Partial<Record<ParamName, Date | number | boolean>> = req.params;
+    if (query.params.includes('page_rows')) {
+      // The SQL picks its page (keyset, LIMIT) before joining: give it the keyset and size.
+      if (!page) throw new Error(`${query.name} needs a page`);
+      const rows = page.size + 1; // one more than served tells whether a next page exists
+      const keyset = cursor === undefined ? firstPage(query, req.params, rows) : nextPage(query, decodeCursor(cursor, query.page!.keys.length), rows);
+      params = { ...params, ...keyset };
+      // Rows before the cursor cannot qualify: narrowing `from` to it prunes served partitions.
+      const resume = params.after_created_at as Date;
+      if (cursor !== undefined && resume.getTime() > req.params.from.getTime()) params.from = resume;
+    }
     const values: Record<string, DuckDBValue> = {};
     const types: Record<string, DuckDBType> = {};
     for (const name of query.params) {
-      const v = params[name as keyof QueryParams];
+      const v = params[name];
       if (v === undefined) throw new Error(`parameter ${name} missing`);
       values[name] = duckValue(PARAM_TYPES[name], v);
       types[name] = DUCK_TYPE[PARAM_TYPES[name]];
@@ -256,6 +423,7 @@ export class DuckDbEngine implements QueryEngine {
       return { sql: query.dollar.text, values, types };
     }
     if (!page) throw new Error(`${query.name} needs a page`);
+    if (query.params.includes('page_rows')) return { sql: query.dollar.text, values, types };
     const keys = query.page.keys;
     const keyType = (k: string) => query.columns.find((c) => c.name === k)!.type;
     values.page_rows = page.size + 1; // one more than served tells whether a next page exists
@@ -266,7 +434,7 @@ export class DuckDbEngine implements QueryEngine {
       // The first key is the range column (catalog rule), so rows before the cursor cannot
       // qualify: narrowing `from` to it lets every page prune the partitions already served.
       const resume = Date.parse(String(after[0]));
-      if (resume > params.from.getTime()) values.from = duckValue('timestamp', new Date(resume));
+      if (resume > req.params.from.getTime()) values.from = duckValue('timestamp', new Date(resume));
       keys.forEach((k, i) => {
         values[`after_${i}`] = duckValue(keyType(k), after[i] as Bindable);
         types[`after_${i}`] = DUCK_TYPE[keyType(k)];

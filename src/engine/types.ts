@@ -5,6 +5,7 @@
  */
 import type { EngineName } from '../config.ts';
 import type { NamedQuery, OutputColumn } from '../catalog.ts';
+import type { AnswerSource } from '../rollup/plan.ts';
 
 /** A cell as it goes into the JSON body: counts are numbers, timestamps ISO-8601 UTC strings. */
 export type Cell = string | number | boolean | null;
@@ -45,6 +46,8 @@ export interface QueryRequest {
 export interface QueryStats {
   readonly engine: EngineName;
   readonly elapsedMs: number;
+  /** Where the answer came from (DESIGN §12): daily rollups, raw partitions, or both. */
+  readonly source: AnswerSource;
   readonly [extra: string]: string | number | boolean;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The shared query handler: every `functions/<query>.ts` is `queryHandler('<query>')`.
- * Scope from the authorizer only → validated parameters → engine → JSON/CSV; every error is
- * mapped in http/response.ts.
+ * Scope from the authorizer only → the client's plan limits (locally) → validated parameters →
+ * engine → JSON/CSV; every error is mapped in http/response.ts. Every request, answered or
+ * refused, leaves exactly one access record and one metrics document.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
@@ -14,6 +15,12 @@ import { pageTokens } from './page-tokens.ts';
 import { parseRequest, readScope } from './params.ts';
 import { answerResponse, errorResponse, negotiate, stillRunningResponse } from './response.ts';
 import { QueryStillRunning } from '../engine/types.ts';
+import { getLimiter } from '../limits/limiter.ts';
+import { planOf } from '../limits/plans.ts';
+import { writeAccess } from '../usage/access-log.ts';
+import { publishRequestMetrics } from '../usage/metrics.ts';
+import { useLambdaContext } from '../log.ts';
+import { roundMs, type AccessRecord } from '../usage/record.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
@@ -40,45 +47,94 @@ function queryValues(event: APIGatewayProxyEvent): Record<string, string[] | und
   return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v === undefined ? undefined : [v]]));
 }
 
+/** What the access record learns while a request is answered (filled in as the request goes). */
+interface RequestFacts {
+  clientId: number | null;
+  from: string | null;
+  to: string | null;
+  rows: number | null;
+  bytesScanned: number | null;
+  engineMs: number | null;
+  resultReused: boolean | null;
+}
+
+/** The error body's code (the response is what the client saw), null for success. */
+function errorCodeOf(response: APIGatewayProxyResult): string | null {
+  if (response.statusCode < 400) return null;
+  try {
+    return (JSON.parse(response.body) as { error?: { code?: string } }).error?.code ?? null;
+  } catch {
+    return null;
+  }
+}
+
 export function queryHandler(name: string) {
   const query = namedQuery(name); // an unknown name fails at cold start, not per request
-  return async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
-    const requestId = event.requestContext?.requestId ?? randomUUID();
+
+  async function answer(event: APIGatewayProxyEvent, context: Partial<Context> | undefined, requestId: string, facts: RequestFacts): Promise<APIGatewayProxyResult> {
+    const scope = readScope(event.requestContext?.authorizer);
+    if (!scope) throw new Forbidden('no client scope from the authorizer');
+    facts.clientId = scope.clientId;
+    // Counted before validation, as API Gateway's usage plans count every authorized request.
+    (await getLimiter())?.admit(scope.clientId, planOf(event.requestContext?.authorizer));
+    const format = negotiate(header(event.headers, 'accept'));
+    const request = parseRequest(query, queryValues(event), scope);
+    const engine = await getEngine();
+    const binding = {
+      engine: engine.name, query: query.name, clientId: scope.clientId, allClients: scope.allClients,
+      from: request.normalized.from as string, to: request.normalized.to as string,
+    };
+    facts.from = binding.from;
+    facts.to = binding.to;
+    // The page-token secret is only loaded when a token is opened or sealed.
+    const cursor = request.nextToken !== undefined ? (await pageTokens()).open(request.nextToken, binding) : undefined;
+    const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+    const deadline = Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS);
+    let result;
+    const engineStarted = performance.now();
     try {
-      const scope = readScope(event.requestContext?.authorizer);
-      if (!scope) throw new Forbidden('no client scope from the authorizer');
-      const format = negotiate(header(event.headers, 'accept'));
-      const request = parseRequest(query, queryValues(event), scope);
-      const engine = await getEngine();
-      const binding = {
-        engine: engine.name, query: query.name, clientId: scope.clientId, allClients: scope.allClients,
-        from: request.normalized.from as string, to: request.normalized.to as string,
-      };
-      // The page-token secret is only loaded when a token is opened or sealed.
-      const cursor = request.nextToken !== undefined ? (await pageTokens()).open(request.nextToken, binding) : undefined;
-      const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
-      const deadline = Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS);
-      let result;
-      try {
-        const run = engine.run({
-          query,
-          params: request.params,
-          deadline,
-          requestKey: requestId,
-          ...(request.page ? { page: request.page } : {}),
-          ...(cursor !== undefined ? { cursor } : {}),
-        });
-        result = await withinDeadline(run, deadline);
-      } catch (e) {
-        if (e instanceof QueryStillRunning) {
-          return stillRunningResponse({ query, params: request.normalized, nextToken: (await pageTokens()).seal(binding, e.cursor) });
-        }
-        throw e;
-      }
-      const nextToken = result.cursor === null ? null : (await pageTokens()).seal(binding, result.cursor);
-      return answerResponse({ query, params: request.normalized, result, nextToken }, format);
+      const run = engine.run({
+        query,
+        params: request.params,
+        deadline,
+        requestKey: requestId,
+        ...(request.page ? { page: request.page } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+      });
+      result = await withinDeadline(run, deadline);
     } catch (e) {
-      return errorResponse(e, requestId);
+      if (e instanceof QueryStillRunning) {
+        return stillRunningResponse({ query, params: request.normalized, nextToken: (await pageTokens()).seal(binding, e.cursor) });
+      }
+      throw e;
+    } finally {
+      facts.engineMs = roundMs(performance.now() - engineStarted);
     }
+    facts.rows = result.rows.length;
+    if (typeof result.stats.bytesScanned === 'number') facts.bytesScanned = result.stats.bytesScanned;
+    if (typeof result.stats.resultReused === 'boolean') facts.resultReused = result.stats.resultReused;
+    const nextToken = result.cursor === null ? null : (await pageTokens()).seal(binding, result.cursor);
+    return answerResponse({ query, params: request.normalized, result, nextToken }, format);
+  }
+
+  return async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
+    const started = performance.now();
+    useLambdaContext(context);
+    const requestId = event.requestContext?.requestId ?? randomUUID();
+    const facts: RequestFacts = { clientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null };
+    let response: APIGatewayProxyResult;
+    try {
+      response = await answer(event, context, requestId, facts);
+    } catch (e) {
+      response = errorResponse(e, requestId);
+    }
+    // Exactly one access record (and one EMF document) per request, whatever happened above.
+    const record: AccessRecord = {
+      requestId, time: new Date().toISOString(), query: query.name, ...facts,
+      status: response.statusCode, errorCode: errorCodeOf(response), durationMs: roundMs(performance.now() - started), decidedBy: 'handler',
+    };
+    writeAccess(record);
+    publishRequestMetrics(record);
+    return response;
   };
 }

@@ -6,7 +6,9 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { NamedQuery } from '../catalog.ts';
 import type { Cell, QueryResult } from '../engine/types.ts';
+import { corsConfig } from '../config.ts';
 import { ApiError, NotAcceptable } from '../errors.ts';
+import { fixedCorsHeaders } from './cors.ts';
 import { errorFields, log } from '../log.ts';
 
 export type Format = 'json' | 'csv';
@@ -14,6 +16,8 @@ export type Format = 'json' | 'csv';
 export const COMMON_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
+  // CORS (src/http/cors.ts): the allowed origin, if any, may read every answer.
+  ...fixedCorsHeaders(corsConfig().origins),
 };
 
 function respond(status: number, contentType: string, body: string, headers: Record<string, string> = {}): APIGatewayProxyResult {
@@ -113,4 +117,18 @@ export function errorResponse(e: unknown, requestId: string): APIGatewayProxyRes
   return respond(500, 'application/json; charset=utf-8', JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }), {
     'X-Request-Id': requestId,
   });
+}
+
+/**
+ * RFC 6749 §5.1 / §5.2 answers of the token endpoint: JSON, never cached (`no-store`, and
+ * `Pragma: no-cache` for HTTP/1.0 caches, as §5.1 asks). Its errors have their own body shape,
+ * `{error, error_description}`, and a 5xx never says why.
+ */
+export function oauthResponse(status: number, body: Record<string, unknown>, headers: Record<string, string> = {}): APIGatewayProxyResult {
+  return respond(status, 'application/json; charset=utf-8', JSON.stringify(body), { Pragma: 'no-cache', ...headers });
+}
+
+/** A public document (the JWK Set): cacheable by anyone for `maxAgeSeconds`. */
+export function publicJsonResponse(body: unknown, maxAgeSeconds: number, contentType = 'application/json; charset=utf-8'): APIGatewayProxyResult {
+  return respond(200, contentType, JSON.stringify(body), { 'Cache-Control': `public, max-age=${maxAgeSeconds}` });
 }

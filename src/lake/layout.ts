@@ -8,14 +8,24 @@ export type ColumnType = 'INTEGER' | 'BIGINT' | 'VARCHAR' | 'DOUBLE' | 'BOOLEAN'
 export interface LakeTable {
   readonly name: string;
   readonly columns: readonly (readonly [name: string, type: ColumnType])[];
-  /** Fact tables are Hive-partitioned by `dt=YYYY-MM-DD`, the UTC date of `created_at`. */
+  /** Fact and rollup tables are Hive-partitioned by `dt=YYYY-MM-DD`, the UTC date of `created_at`. */
   readonly partitionedByDt: boolean;
+  /** For a daily rollup: the fact table it aggregates, one `dt=` partition from the same day's. */
+  readonly rollupOf?: 'trackcode' | 'orders';
 }
 
 const table = (name: string, partitionedByDt: boolean, columns: LakeTable['columns']): LakeTable => ({
   name,
   columns,
   partitionedByDt,
+});
+
+/** A daily rollup of a fact table: ids only (dimensions are joined at query time), measures exact. */
+const rollup = (name: string, rollupOf: 'trackcode' | 'orders', columns: LakeTable['columns']): LakeTable => ({
+  name,
+  columns,
+  partitionedByDt: true,
+  rollupOf,
 });
 
 export const LAKE_TABLES = [
@@ -51,9 +61,21 @@ export const LAKE_TABLES = [
     ['price', 'DOUBLE'], ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
     ['start_time', 'TIMESTAMP'], ['end_time', 'TIMESTAMP'],
   ]),
+  // Daily rollups (DESIGN §12), built from the facts by queries/rollups/build_<name>.sql.
+  rollup('trackcode_daily', 'trackcode', [
+    ['client_id', 'INTEGER'], ['service_id', 'INTEGER'], ['drop_city_id', 'INTEGER'], ['status', 'VARCHAR'],
+    ['trackcodes', 'BIGINT'], ['delivered_before_promise', 'BIGINT'],
+  ]),
+  rollup('orders_daily', 'orders', [
+    ['client_id', 'INTEGER'], ['route_id', 'INTEGER'], ['orders', 'BIGINT'], ['revenue_cents', 'BIGINT'],
+  ]),
 ] as const satisfies readonly LakeTable[];
 
-export const FACT_TABLES = LAKE_TABLES.filter((t) => t.partitionedByDt).map((t) => t.name);
+/** The raw fact tables (what the named queries read; rollups are derived from them). */
+export const FACT_TABLES = LAKE_TABLES.filter((t: LakeTable) => t.partitionedByDt && !t.rollupOf).map((t) => t.name);
+
+/** The daily rollup tables. */
+export const ROLLUP_TABLES: readonly LakeTable[] = LAKE_TABLES.filter((t: LakeTable) => t.rollupOf !== undefined);
 
 /**
  * The access-control table lives in the lake beside the data, as JSON Lines so that the

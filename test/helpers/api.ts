@@ -23,7 +23,7 @@ export class SpyEngine implements QueryEngine {
   constructor(private readonly rows: Row[] = []) {}
   async run(r: QueryRequest): Promise<QueryResult> {
     this.calls.push(r);
-    return { columns: r.query.columns, rows: this.rows, cursor: r.page ? 'cursor-1' : null, stats: { engine: 'duckdb', elapsedMs: 1 } };
+    return { columns: r.query.columns, rows: this.rows, cursor: r.page ? 'cursor-1' : null, stats: { engine: 'duckdb', elapsedMs: 1, source: 'raw' } };
   }
   async close() {}
 }

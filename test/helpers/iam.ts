@@ -78,9 +78,15 @@ export async function evaluateIamTable(template: Template, rows: readonly IamCas
       ...(onResource ? { resourcePolicy: onResource as any } : {}),
     };
     const out = await runSimulation(simulation, {});
-    const result = out.resultType === 'error' ? `error: ${JSON.stringify(out.errors)}` : out.overallResult;
+    // A context key the evaluator does not know for this action is ignored by it: the row would
+    // then test less than it says, so it fails instead.
+    const ignored = out.resultType === 'single' ? (out.result.ignoredContextKeys ?? []) : [];
+    const result =
+      out.resultType === 'error' ? `error: ${JSON.stringify(out.errors)}`
+      : ignored.length > 0 ? `context keys not evaluated: ${ignored.join(', ')}`
+      : out.overallResult;
     const allowed = result === 'Allowed';
-    verdicts.push({ row, resource, result, ok: out.resultType !== 'error' && allowed === (row.expect === 'allow') });
+    verdicts.push({ row, resource, result, ok: out.resultType !== 'error' && ignored.length === 0 && allowed === (row.expect === 'allow') });
   }
   return verdicts;
 }
