@@ -143,7 +143,7 @@ describe('OpenAPI document', () => {
 
   describe('answers checked against it (the validator the HTTP tests use)', () => {
     const v = new AnswerValidator(doc);
-    const count = { query: 'count_orders_by_range', params: { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' }, columns: [{ name: 'orders', type: 'bigint' }], rows: [{ orders: 12 }], nextToken: null, stats: { engine: 'duckdb', elapsedMs: 3 } };
+    const count = { query: 'count_orders_by_range', params: { from: '2024-03-01T00:00:00.000Z', to: '2024-04-01T00:00:00.000Z' }, columns: [{ name: 'orders', type: 'bigint' }], rows: [{ orders: 12 }], nextToken: null, stats: { engine: 'duckdb', elapsedMs: 3, source: 'raw' } };
     const cases: [string, string, number, unknown, boolean][] = [
       ['a real answer', '/count_orders_by_range', 200, count, true],
       ['a string count', '/count_orders_by_range', 200, { ...count, rows: [{ orders: '12' }] }, false],
@@ -152,6 +152,8 @@ describe('OpenAPI document', () => {
       ["another query's columns", '/count_orders_by_range', 200, { ...count, columns: [{ name: 'lost_trackcodes', type: 'bigint' }] }, false],
       ['a nextToken on an unpaged query', '/count_orders_by_range', 200, { ...count, nextToken: 'abc' }, false],
       ['a limit the query does not take', '/count_orders_by_range', 200, { ...count, params: { ...count.params, limit: 5 } }, false],
+      ['stats without their source', '/count_orders_by_range', 200, { ...count, stats: { engine: 'duckdb', elapsedMs: 3 } }, false],
+      ['a source that is none of rollup, raw, mixed', '/count_orders_by_range', 200, { ...count, stats: { ...count.stats, source: 'cache' } }, false],
       ['a timestamp that is not one', '/all_orders_by_range', 200, { ...count, query: 'all_orders_by_range' }, false],
       ['an error', '/count_orders_by_range', 400, { error: { code: 'bad_request', message: 'x' } }, true],
       ["hapi's error shape", '/count_orders_by_range', 401, { statusCode: 401, error: 'Unauthorized', message: 'Unauthorized' }, false],

@@ -18,6 +18,7 @@ import { catalog } from '../src/catalog.ts';
 import { setEngine } from '../src/engine/index.ts';
 import type { QueryEngine, QueryRequest, QueryResult } from '../src/engine/types.ts';
 import { DataUnavailable, EngineTimeout } from '../src/errors.ts';
+import { whoami } from '../src/http/whoami.ts';
 import { queryHandler } from '../src/http/handler.ts';
 import { Limiter, setLimiter } from '../src/limits/limiter.ts';
 import { MemoryLimitStore } from '../src/limits/store.ts';
@@ -149,6 +150,15 @@ describe('usage: access log and metrics', () => {
       if (status >= 500 || status === 200) expect(r.record.engineMs).to.be.a('number');
     });
   }
+
+  it('one access record: /whoami answered and refused', async () => {
+    const ok = await one(async () => (await whoami(apiEvent({}, scope('4')))).statusCode);
+    expect(ok.status).to.equal(200);
+    expect(Object.keys(ok.record).sort()).to.deep.equal(ACCESS_KEYS);
+    expect(ok.record).to.deep.include({ clientId: 4, query: 'whoami', status: 200, errorCode: null, rows: null, decidedBy: 'handler' });
+    const refused = await one(async () => (await whoami(apiEvent({}, null))).statusCode);
+    expect(refused.record).to.deep.include({ clientId: null, query: 'whoami', status: 403, errorCode: 'forbidden' });
+  });
 
   it('one access record: 429 over the plan (rate), with the client and Retry-After', async () => {
     setLimiter(new Limiter(new MemoryLimitStore(), () => Date.UTC(2024, 5, 1, 12)));

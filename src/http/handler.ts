@@ -4,7 +4,6 @@
  * engine → JSON/CSV; every error is mapped in http/response.ts. Every request, answered or
  * refused, leaves exactly one access record and one metrics document.
  */
-import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { namedQuery } from '../catalog.ts';
 import { engineConfig } from '../config.ts';
@@ -13,14 +12,12 @@ import { EngineTimeout, Forbidden } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import { pageTokens } from './page-tokens.ts';
 import { parseRequest, readScope } from './params.ts';
-import { answerResponse, errorResponse, negotiate, stillRunningResponse } from './response.ts';
+import { answerResponse, negotiate, stillRunningResponse } from './response.ts';
 import { QueryStillRunning } from '../engine/types.ts';
 import { getLimiter } from '../limits/limiter.ts';
 import { planOf } from '../limits/plans.ts';
-import { writeAccess } from '../usage/access-log.ts';
-import { publishRequestMetrics } from '../usage/metrics.ts';
-import { useLambdaContext } from '../log.ts';
-import { roundMs, type AccessRecord } from '../usage/record.ts';
+import { roundMs } from '../usage/record.ts';
+import { withAccessRecord, type RequestFacts } from './access.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
@@ -45,27 +42,6 @@ function header(headers: APIGatewayProxyEvent['headers'] | null, name: string): 
 function queryValues(event: APIGatewayProxyEvent): Record<string, string[] | undefined> {
   if (event.multiValueQueryStringParameters) return event.multiValueQueryStringParameters;
   return Object.fromEntries(Object.entries(event.queryStringParameters ?? {}).map(([k, v]) => [k, v === undefined ? undefined : [v]]));
-}
-
-/** What the access record learns while a request is answered (filled in as the request goes). */
-interface RequestFacts {
-  clientId: number | null;
-  from: string | null;
-  to: string | null;
-  rows: number | null;
-  bytesScanned: number | null;
-  engineMs: number | null;
-  resultReused: boolean | null;
-}
-
-/** The error body's code (the response is what the client saw), null for success. */
-function errorCodeOf(response: APIGatewayProxyResult): string | null {
-  if (response.statusCode < 400) return null;
-  try {
-    return (JSON.parse(response.body) as { error?: { code?: string } }).error?.code ?? null;
-  } catch {
-    return null;
-  }
 }
 
 export function queryHandler(name: string) {
@@ -117,24 +93,5 @@ export function queryHandler(name: string) {
     return answerResponse({ query, params: request.normalized, result, nextToken }, format);
   }
 
-  return async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
-    const started = performance.now();
-    useLambdaContext(context);
-    const requestId = event.requestContext?.requestId ?? randomUUID();
-    const facts: RequestFacts = { clientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null };
-    let response: APIGatewayProxyResult;
-    try {
-      response = await answer(event, context, requestId, facts);
-    } catch (e) {
-      response = errorResponse(e, requestId);
-    }
-    // Exactly one access record (and one EMF document) per request, whatever happened above.
-    const record: AccessRecord = {
-      requestId, time: new Date().toISOString(), query: query.name, ...facts,
-      status: response.statusCode, errorCode: errorCodeOf(response), durationMs: roundMs(performance.now() - started), decidedBy: 'handler',
-    };
-    writeAccess(record);
-    publishRequestMetrics(record);
-    return response;
-  };
+  return withAccessRecord(query.name, answer);
 }

@@ -60,10 +60,11 @@ export const COMMON_SCHEMAS: Record<string, Schema> = {
   Stats: {
     type: 'object',
     description: 'How the answer was computed. Engines may add fields (e.g. bytes scanned).',
-    required: ['engine', 'elapsedMs'],
+    required: ['engine', 'elapsedMs', 'source'],
     properties: {
       engine: { enum: ['duckdb', 'athena'] },
       elapsedMs: { type: 'number', minimum: 0 },
+      source: { enum: ['rollup', 'raw', 'mixed'], description: 'Whole UTC days from the daily rollups, the raw partitions, or both (DESIGN §12).' },
     },
     additionalProperties: { type: ['string', 'number', 'boolean'] },
   },
