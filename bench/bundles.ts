@@ -8,6 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { packageService } from '../scripts/package.ts';
 import { median } from './queries.ts';
 
 const run = promisify(execFile);
@@ -28,12 +29,8 @@ process.stdout.write(String(performance.now() - t0));
 
 export async function measureBundles(runs: number): Promise<BundleFigure[]> {
   const out = mkdtempSync(path.join(os.tmpdir(), 'lakegate-bundles-'));
-  const work = `.esbuild-bench-${process.pid}`;
   try {
-    await run('node_modules/.bin/serverless', ['package', '--stage', 'bench', '--package', out], {
-      env: { ...process.env, LAKEGATE_BUILD_DIR: work, AWS_EC2_METADATA_DISABLED: 'true' },
-      maxBuffer: 10 << 20,
-    });
+    await packageService({ stage: 'bench', out });
     const figures: BundleFigure[] = [];
     for (const zip of readdirSync(out).filter((f) => f.endsWith('.zip')).sort()) {
       const fn = zip.slice(0, -4);
@@ -54,6 +51,5 @@ export async function measureBundles(runs: number): Promise<BundleFigure[]> {
     return figures;
   } finally {
     rmSync(out, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
   }
 }

@@ -161,6 +161,10 @@ export const athenaConfig = memo(() => {
     resultReuseMinutes: intVar('LAKEGATE_ATHENA_RESULT_REUSE_MINUTES', 0, 0, 10080),
     /** Most rows an unpaginated query may return (a guard; the eight queries return far fewer). */
     maxRows: intVar('LAKEGATE_ATHENA_MAX_ROWS', 10_000, 1, 1_000_000),
+    /** `s3://<data bucket>/rollups.json`: the daily rollups' record (unset = aggregates read raw). */
+    rollupRecordUri: env('LAKEGATE_ROLLUP_RECORD_S3_URI'),
+    /** How long a listing of a month's source and rollup objects decides which days are fresh. */
+    rollupFreshnessTtlMs: intVar('LAKEGATE_ROLLUP_FRESHNESS_TTL_MS', 5_000, 0, 60_000),
   };
 });
 

@@ -4,9 +4,12 @@
  */
 import { expect } from 'chai';
 import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { catalog } from '../src/catalog.ts';
 import { LAKE_TABLES } from '../src/lake/layout.ts';
+import { packageService } from '../scripts/package.ts';
+import { scratchPath } from './helpers/lake.ts';
 import { packagedTemplate, resourcesOfType as ofType, type Resource, type Template } from './helpers/template.ts';
 
 describe('serverless package (no AWS credentials)', function () {
@@ -232,6 +235,15 @@ describe('serverless package (no AWS credentials)', function () {
       ]);
       for (const [, c] of ofType(prod.template, 'AWS::Glue::Crawler')) expect(JSON.stringify(c.Properties.Targets)).to.not.include('CredentialsBucket');
     });
+  });
+
+  it("packaging leaves no per-function copies in the system temp dir (serverless-esbuild's, issue 12)", async () => {
+    const copies = () => new Set(readdirSync(tmpdir()).filter((f) => /^[A-Za-z_]+-\d+-\d+-[0-9a-f]{8}$/.test(f)));
+    const before = copies();
+    const out = scratchPath('package-leak');
+    await packageService({ stage: 'leak', out });
+    expect(readdirSync(out).filter((f) => f.endsWith('.zip')).length).to.be.greaterThan(5);
+    expect([...copies()].filter((f) => !before.has(f))).to.deep.equal([]);
   });
 
   it('outputs what an operator needs', () => {

@@ -6,16 +6,14 @@
  * its own errors carry the policy's headers.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { packageService } from '../scripts/package.ts';
 import { catalog } from '../src/catalog.ts';
 import { PUBLIC_FILES } from '../src/pages/assets.ts';
 import { scratchPath } from './helpers/lake.ts';
 import { packagedTemplate, resourcesOfType as ofType, type Resource, type Template } from './helpers/template.ts';
 
-const run = promisify(execFile);
 const ORIGINS = ['https://app.example.com', 'http://localhost:5173'];
 const PUBLIC_PATHS = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}'];
 /** Every gateway response: each must carry the CORS policy's headers. */
@@ -24,17 +22,7 @@ const GATEWAY_RESPONSES = ['UnauthorizedResponse', 'AccessDeniedResponse', 'NotF
 /** `serverless package` of a stage with these allowed origins (`--param`), no AWS credentials. */
 async function packWithOrigins(stage: string, origins: string[]): Promise<Template> {
   const dir = scratchPath(`package-${stage}`);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('AWS_') || k === 'LAKEGATE_CORS_ORIGINS') delete env[k];
-  Object.assign(env, {
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
-    LAKEGATE_BUILD_DIR: `.esbuild-package-${stage}-${process.pid}`,
-  });
-  try {
-    await run('node_modules/.bin/serverless', ['package', '--stage', stage, '--package', dir, `--param=corsOrigins=${origins.join(',')}`], { env, maxBuffer: 10 << 20 });
-  } finally {
-    rmSync(env.LAKEGATE_BUILD_DIR!, { recursive: true, force: true });
-  }
+  await packageService({ stage, out: dir, params: { corsOrigins: origins.join(',') } });
   return JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
 }
 

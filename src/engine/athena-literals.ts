@@ -4,11 +4,8 @@
  * the exact literal grammar before it leaves (a renderer bug must fail, not inject).
  */
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../catalog.ts';
-import { firstPage } from './keyset.ts';
-import type { QueryParams } from './types.ts';
-
-/** LIMIT of a page picked in the SQL when Athena runs it for the whole range (10¹⁵ rows). */
-const ATHENA_ALL_ROWS = 1e15;
+import { pageParameters } from './keyset.ts';
+import type { Cell, QueryParams } from './types.ts';
 
 export const LITERAL_GRAMMAR: Record<ParamType | 'varchar', RegExp> = {
   timestamp: /^TIMESTAMP '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}'$/,
@@ -59,14 +56,31 @@ export function renderLiteral(type: ParamType | 'varchar', value: unknown): stri
   return text;
 }
 
-/** The ExecutionParameters of a query: one literal per `?`, in order (repeats included). */
-export function executionParameters(query: NamedQuery, params: QueryParams): string[] {
-  // Athena reads a paginated answer with NextToken from one execution, so a page picked in the
-  // SQL is the whole range for it: the first keyset and no practical limit.
-  const all = { ...params, ...(query.params.includes('page_rows') ? firstPage(query, params, ATHENA_ALL_ROWS) : {}) };
+/** A statement's typed values: the request's, and a rollup path's span of days. */
+export interface StatementParams extends QueryParams {
+  readonly rollup_from?: Date;
+  readonly rollup_to?: Date;
+}
+
+/** The page an execution picks, for a query that picks its page in the SQL (`:page_rows`). */
+export interface PageSelection {
+  readonly size: number;
+  /** The keyset of the last row served; absent for the first page. */
+  readonly after?: readonly Cell[];
+}
+
+/**
+ * The ExecutionParameters of a query: one literal per `?`, in order (repeats included). A query
+ * that picks its page in the SQL gets that page's keyset and `size + 1` rows (the first page of
+ * the default size if none is given).
+ */
+export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection): string[] {
+  const picksPage = query.params.includes('page_rows');
+  const selected = page ?? { size: query.page?.default ?? 0 };
+  const all = picksPage ? pageParameters(query, params, selected.size, selected.after) : params;
   return query.positional.order.map((name) => {
     const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
-    const value = (all as Record<string, unknown>)[name];
+    const value = (all as unknown as Record<string, unknown>)[name];
     if (type === undefined || value === undefined) throw new LiteralError(`parameter ${name} has no value`);
     return renderLiteral(type, value);
   });

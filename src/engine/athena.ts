@@ -4,7 +4,11 @@
  * The flow is small steps, each testable at the SDK seam: start (idempotent by
  * ClientRequestToken, parameters rendered as literals) → wait (capped backoff, inside the
  * request's deadline) → read (GetQueryResults pages, header row skipped once, values typed by
- * the catalog's columns, so both engines give the same JSON). Throttling is retried with
+ * the catalog's columns, so both engines give the same JSON). A paginated query picks its page
+ * in the SQL: one execution per page, with the keyset of the last row served and the page size
+ * as parameters, like DuckDB's (the cursor is that keyset). An aggregate query reads the daily
+ * rollups for the whole days found fresh in S3 (src/rollup/s3-freshness.ts), planned like
+ * DuckDB's (src/rollup/plan.ts). Throttling is retried with
  * jittered backoff, then answered 429/503 with Retry-After; a query still running at the
  * deadline becomes a cursor the client resumes (202), never API Gateway's 504.
  */
@@ -13,12 +17,16 @@ import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
   type GetQueryResultsCommandOutput, type QueryExecution,
 } from '@aws-sdk/client-athena';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { NamedQuery } from '../catalog.ts';
 import { athenaConfig } from '../config.ts';
 import { EngineBusy, EngineFailure, RangeTooExpensive } from '../errors.ts';
 import { log } from '../log.ts';
-import { executionParameters } from './athena-literals.ts';
-import { QueryStillRunning, type QueryEngine, type QueryRequest, type QueryResult, type Row } from './types.ts';
+import { planRollup, type AnswerSource } from '../rollup/plan.ts';
+import { S3RollupFreshness } from '../rollup/s3-freshness.ts';
+import { executionParameters, type PageSelection, type StatementParams } from './athena-literals.ts';
+import { keysetOf } from './keyset.ts';
+import { QueryStillRunning, type Cell, type QueryEngine, type QueryRequest, type QueryResult, type Row } from './types.ts';
 import { cellFromText } from './values.ts';
 
 export interface AthenaSettings {
@@ -47,17 +55,50 @@ export const RETRY = { attempts: 4, baseMs: 200, maxMs: 3000 } as const;
 export const RESULT_MARGIN_MS = 2000;
 const PAGE_MAX = 1000; // GetQueryResults' own cap
 
-/** Where an execution stands between requests: its id, and the Athena page token to resume at. */
-interface Cursor {
-  readonly id: string;
-  readonly next?: string;
+/** Which rollup days may be read now (absent: freshness cannot be checked, read raw). */
+export interface RollupFreshness {
+  usableDays(rollupTable: string, sourceTable: string, from: Date, to: Date): Promise<((day: string) => boolean) | undefined>;
 }
+
+/** What one execution runs: the query's SQL or its rollup path, with its parameters. */
+interface Statement {
+  readonly query: NamedQuery;
+  readonly params: StatementParams;
+  readonly page?: PageSelection;
+  readonly source: AnswerSource;
+}
+
+/**
+ * Where a request stands between answers: an execution still running at the deadline (202),
+ * with the number of rows it picks when it is a page and where its answer comes from; or the
+ * keyset after the last row served.
+ */
+type Cursor = Running | { readonly after: readonly Cell[] };
+interface Running {
+  readonly id: string;
+  readonly picks?: number;
+  readonly source?: AnswerSource;
+}
+const SOURCES: readonly unknown[] = ['rollup', 'raw', 'mixed'] satisfies AnswerSource[];
 
 const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeCursor(text: string): Cursor {
-  const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Cursor;
-  if (typeof c?.id !== 'string' || (c.next !== undefined && typeof c.next !== 'string')) throw new Error('malformed Athena cursor');
-  return c;
+  const c = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as Record<string, unknown>;
+  if (typeof c?.id === 'string' && (c.picks === undefined || (Number.isSafeInteger(c.picks) && (c.picks as number) > 1)) && (c.source === undefined || SOURCES.includes(c.source))) {
+    return c as unknown as Running;
+  }
+  if (Array.isArray(c?.after) && c.after.every((v) => typeof v === 'string' || typeof v === 'number')) return { after: c.after as Cell[] };
+  throw new Error('malformed Athena cursor');
+}
+
+/**
+ * A page from the rows an execution picked with `LIMIT picks` (the page size + 1 when it
+ * started): all of them but one when it picked its limit (at least one more row exists), at
+ * most `size`; a next page exists exactly when rows are left over.
+ */
+export function pageOf(rows: readonly Row[], size: number, picks: number): { rows: Row[]; more: boolean } {
+  const served = rows.slice(0, Math.min(size, rows.length >= picks ? picks - 1 : rows.length));
+  return { rows: served, more: served.length < rows.length };
 }
 
 function errorName(e: unknown): string {
@@ -71,35 +112,52 @@ export class AthenaEngine implements QueryEngine {
     private readonly client: AthenaClient,
     private readonly settings: AthenaSettings,
     private readonly clock: Clock = realClock,
+    private readonly rollups?: RollupFreshness,
   ) {}
 
   static fromConfig(): AthenaEngine {
-    return new AthenaEngine(new AthenaClient({}), athenaConfig());
+    const config = athenaConfig();
+    const rollups = config.rollupRecordUri === undefined
+      ? undefined
+      : S3RollupFreshness.fromUri(config.rollupRecordUri, new S3Client({}), { ttlMs: config.rollupFreshnessTtlMs });
+    return new AthenaEngine(new AthenaClient({}), config, realClock, rollups);
   }
 
   async run(req: QueryRequest): Promise<QueryResult> {
     const started = this.clock.now();
-    const resumed = req.cursor !== undefined ? decodeCursor(req.cursor) : undefined;
-    let id = resumed?.id ?? (await this.start(req, 0));
-    let execution = await this.wait(id, req);
-    if (execution.Status?.State === 'FAILED' && this.retryable(execution) && !resumed) {
+    const cursor = req.cursor !== undefined ? decodeCursor(req.cursor) : undefined;
+    const resumed = cursor !== undefined && 'id' in cursor ? cursor : undefined;
+    const page = this.pageSelection(req, cursor !== undefined && 'after' in cursor ? cursor.after : undefined);
+    const picks = resumed ? resumed.picks : page && page.size + 1;
+    if (resumed && (page !== undefined) !== (picks !== undefined)) throw new Error('malformed Athena cursor');
+    const statement = resumed ? undefined : await this.statement(req, page);
+    const source = resumed ? (resumed.source ?? 'raw') : statement!.source;
+    const running = (id: string): Running => ({ id, ...(picks !== undefined ? { picks } : {}), ...(source !== 'raw' ? { source } : {}) });
+    let id = resumed?.id ?? (await this.start(req, statement!, 0));
+    let execution = await this.wait(running(id), req);
+    if (execution.Status?.State === 'FAILED' && this.retryable(execution) && statement) {
       log.warn('athena query failed with a retryable system error: retrying once', this.failureFields(execution));
-      id = await this.start(req, 1);
-      execution = await this.wait(id, req);
+      id = await this.start(req, statement, 1);
+      execution = await this.wait(running(id), req);
     }
     this.check(execution);
-    const { rows, next } = await this.read(req, id, resumed?.next);
+    const rows = await this.read(req, id, picks ?? this.settings.maxRows + 1);
+    let answer: { rows: Row[]; more: boolean } = { rows, more: false };
+    if (picks !== undefined) {
+      answer = pageOf(rows, req.page!.size, picks);
+    } else if (rows.length > this.settings.maxRows) {
+      throw new EngineFailure(`${req.query.name} returned more than ${this.settings.maxRows} rows`);
+    }
+    const last = answer.rows[answer.rows.length - 1];
     const stats = execution.Statistics;
     return {
       columns: req.query.columns,
-      rows,
-      cursor: next === undefined ? null : encodeCursor({ id, next }),
+      rows: answer.rows,
+      cursor: answer.more && last ? encodeCursor({ after: keysetOf(req.query, last) }) : null,
       stats: {
         engine: this.name,
         elapsedMs: this.clock.now() - started,
-        // Athena runs the raw SQL: rollups there are built (npm run rollup -- --stage) for the
-        // console and a later engine step, not read per request yet.
-        source: 'raw',
+        source,
         bytesScanned: stats?.DataScannedInBytes ?? 0,
         resultReused: stats?.ResultReuseInformation?.ReusedPreviousResult ?? false,
       },
@@ -111,18 +169,53 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * StartQueryExecution. The ClientRequestToken derives from the request, the query and its
-   * literals, so a retried start (throttling, network error) returns the same execution.
+   * The page an execution picks (paginated queries): the request's size, after the keyset of
+   * the cursor. Athena runs only queries that pick their page in the SQL, so no page sorts or
+   * joins the whole range; a query paged another way is refused, not run for the range.
    */
-  private async start(req: QueryRequest, attempt: number): Promise<string> {
-    const parameters = executionParameters(req.query, req.params);
+  private pageSelection(req: QueryRequest, after: readonly Cell[] | undefined): PageSelection | undefined {
+    const { query, page } = req;
+    if (!query.page) {
+      if (page || after) throw new Error(`${query.name} is not paginated`);
+      return undefined;
+    }
+    if (!page) throw new Error(`${query.name} needs a page`);
+    if (!query.params.includes('page_rows')) throw new EngineFailure(`${query.name} does not pick its page in the SQL (:page_rows): Athena cannot page it`);
+    return { size: page.size, ...(after ? { after } : {}) };
+  }
+
+  /**
+   * The statement of a request: an aggregate query's rollup path when its plan reads some whole
+   * days from the rollup (the days fresh in S3 now), else the query itself. Pages, and ranges
+   * whose freshness cannot be checked, are raw.
+   */
+  private async statement(req: QueryRequest, page: PageSelection | undefined): Promise<Statement> {
+    const raw: Statement = { query: req.query, params: req.params, ...(page ? { page } : {}), source: 'raw' };
+    const path = req.query.rollup;
+    if (!path || page || !this.rollups) return raw;
+    const { from, to } = req.params;
+    const usable = await this.rollups.usableDays(path.table, path.factTables[0]!, from, to);
+    if (!usable) return raw;
+    const plan = planRollup(from, to, usable, { rawDaysMustBeUsable: path.rawDaysExact });
+    if (!plan.span) return raw;
+    return { query: path, params: { ...req.params, rollup_from: plan.span.from, rollup_to: plan.span.to }, source: plan.source };
+  }
+
+  /**
+   * StartQueryExecution. The ClientRequestToken derives from the request, the statement and its
+   * literals (a page's keyset and size included), so a retried start (throttling, network
+   * error) returns the same execution.
+   */
+  private async start(req: QueryRequest, statement: Statement, attempt: number): Promise<string> {
+    const parameters = executionParameters(statement.query, statement.params, statement.page);
+    const sql = statement.query.positional.text;
     const token = createHash('sha256')
-      .update(JSON.stringify([req.requestKey ?? '', req.query.name, parameters, attempt]))
+      .update(JSON.stringify([req.requestKey ?? '', req.query.name, sql, parameters, attempt]))
       .digest('hex');
     const out = await this.call(req, () =>
       this.client.send(
         new StartQueryExecutionCommand({
-          QueryString: req.query.positional.text,
+          QueryString: sql,
           QueryExecutionContext: { Database: this.settings.database, Catalog: 'AwsDataCatalog' },
           WorkGroup: this.settings.workGroup,
           ExecutionParameters: parameters,
@@ -138,16 +231,16 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /** Poll until the execution ends, or give it back as a cursor when the deadline nears. */
-  private async wait(id: string, req: QueryRequest): Promise<QueryExecution> {
+  private async wait(running: Running, req: QueryRequest): Promise<QueryExecution> {
     let delay: number = POLL.firstMs;
     for (;;) {
-      const out = await this.call(req, () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
+      const out = await this.call(req, () => this.client.send(new GetQueryExecutionCommand({ QueryExecutionId: running.id })));
       const execution = out.QueryExecution ?? {};
       const state = execution.Status?.State;
       if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') return execution;
       // QUEUED or RUNNING (a query may also go back from RUNNING to QUEUED): keep waiting.
       const wake = this.clock.now() + delay;
-      if (wake > req.deadline - RESULT_MARGIN_MS) throw new QueryStillRunning(encodeCursor({ id }));
+      if (wake > req.deadline - RESULT_MARGIN_MS) throw new QueryStillRunning(encodeCursor(running));
       await this.clock.sleep(delay);
       delay = Math.min(POLL.maxMs, Math.round(delay * POLL.factor));
     }
@@ -193,15 +286,14 @@ export class AthenaEngine implements QueryEngine {
   }
 
   /**
-   * Rows of one page (paginated queries, exactly `page.size` rows unless the result ends) or of
-   * the whole result (up to maxRows). The header row comes first in the result's first page
-   * only, and is skipped exactly once.
+   * The execution's rows, up to `want` (a page's rows, or the row cap + 1), from
+   * GetQueryResults pages. The header row comes first in the result's first page only, and is
+   * skipped exactly once.
    */
-  private async read(req: QueryRequest, id: string, resumeAt: string | undefined): Promise<{ rows: Row[]; next?: string }> {
-    const want = req.page?.size ?? this.settings.maxRows + 1;
+  private async read(req: QueryRequest, id: string, want: number): Promise<Row[]> {
     const rows: Row[] = [];
-    let next = resumeAt;
-    let headerPending = resumeAt === undefined;
+    let next: string | undefined;
+    let headerPending = true;
     do {
       const max = Math.min(PAGE_MAX, want - rows.length + (headerPending ? 1 : 0));
       const out: GetQueryResultsCommandOutput = await this.call(req, () =>
@@ -216,10 +308,7 @@ export class AthenaEngine implements QueryEngine {
       for (const r of data) rows.push(this.row(req.query, r.Data ?? []));
       next = out.NextToken ?? undefined;
     } while (next !== undefined && rows.length < want);
-    if (!req.page && rows.length > this.settings.maxRows) {
-      throw new EngineFailure(`${req.query.name} returned more than ${this.settings.maxRows} rows`);
-    }
-    return { rows, ...(req.page && next !== undefined ? { next } : {}) };
+    return rows;
   }
 
   private checkColumns(query: NamedQuery, out: GetQueryResultsCommandOutput): void {

@@ -4,7 +4,7 @@
  * those. These are the parameter values of a page.
  */
 import type { NamedQuery } from '../catalog.ts';
-import type { Cell, QueryParams } from './types.ts';
+import type { Cell, QueryParams, Row } from './types.ts';
 
 /**
  * The first page: a keyset just before `from` (1 ms; created_at ≥ from excludes anything at or
@@ -35,4 +35,30 @@ export function nextPage(query: NamedQuery, after: readonly Cell[], rows: number
     }
   });
   return values;
+}
+
+/** The parameters of one page picked in the SQL. */
+export interface PageParameters extends QueryParams {
+  readonly page_rows: number;
+  readonly [keyset: `after_${string}`]: Date | number;
+}
+
+/**
+ * One page's parameters, the same on both engines: the keyset after `after` (the last row
+ * served; the first page without it), `size + 1` rows (one more than served tells whether a
+ * next page exists), and `from` moved up to the keyset's time: rows before it cannot qualify,
+ * so the partitions already served are pruned.
+ */
+export function pageParameters(query: NamedQuery, params: QueryParams, size: number, after?: readonly Cell[]): PageParameters {
+  const rows = size + 1;
+  if (after === undefined) return { ...params, ...firstPage(query, params, rows) } as PageParameters;
+  const keyset = nextPage(query, after, rows);
+  const resume = keyset.after_created_at as Date;
+  const from = resume.getTime() > params.from.getTime() ? resume : params.from;
+  return { ...params, ...keyset, from } as PageParameters;
+}
+
+/** The keyset of a row: its values of the query's `@page` keys, the next page's `after`. */
+export function keysetOf(query: NamedQuery, row: Row): Cell[] {
+  return query.page!.keys.map((k) => row[k] ?? null);
 }

@@ -13,10 +13,13 @@ import { randomUUID } from 'node:crypto';
 import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../lake/layout.ts';
 import { staleDays, type RollupBuildReport } from './build.ts';
-import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type PartitionMark, type RollupDay, type RollupManifest } from './manifest.ts';
+import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type RollupDay, type RollupManifest } from './manifest.ts';
+import { listPartitions } from './s3-listing.ts';
+
+export { listPartitions };
 import { rollupSqlForDays } from './sql.ts';
 import { stringLiteral } from '../engine/athena-literals.ts';
 
@@ -30,26 +33,6 @@ export interface AthenaRollupTarget {
   readonly sleep?: (ms: number) => Promise<void>;
   /** Distinguishes this run's ClientRequestTokens from an earlier run's. */
   readonly runId?: string;
-}
-
-const DAY_KEY = /^([a-z_]+)\/dt=(\d{4}-\d{2}-\d{2})\/([^/]+)$/;
-
-/** Objects under `<table>/dt=`, grouped by day: key (relative to the day) and ETag. */
-export async function listPartitions(s3: S3Client, bucket: string, table: string): Promise<Map<string, PartitionMark>> {
-  const days = new Map<string, FileMark[]>();
-  let token: string | undefined;
-  do {
-    const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: `${table}/dt=`, ...(token ? { ContinuationToken: token } : {}) }));
-    for (const o of out.Contents ?? []) {
-      const m = DAY_KEY.exec(o.Key ?? '');
-      if (!m || m[1] !== table || m[3]!.startsWith('_') || m[3]!.startsWith('.')) continue;
-      const list = days.get(m[2]!) ?? [];
-      list.push([m[3]!, o.Size ?? 0, o.ETag ?? '']);
-      days.set(m[2]!, list);
-    }
-    token = out.IsTruncated ? out.NextContinuationToken : undefined;
-  } while (token);
-  return new Map([...days].map(([d, files]) => [d, { folder: 0, files: files.sort((a, b) => (a[0] < b[0] ? -1 : 1)) }]));
 }
 
 async function readManifest(s3: S3Client, bucket: string): Promise<RollupManifest> {

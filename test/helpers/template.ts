@@ -3,13 +3,10 @@
  * file that checks the CloudFormation template (the deployment contract, the IAM table, the
  * resource specification) reads the same packaged output.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { packageService } from '../../scripts/package.ts';
 import { scratchPath } from './lake.ts';
-
-const run = promisify(execFile);
 
 export type Resource = { Type: string; Properties: Record<string, any>; [attribute: string]: any };
 export type Template = { Resources: Record<string, Resource>; Outputs: Record<string, unknown> };
@@ -21,17 +18,7 @@ export interface Packaged {
 
 async function pack(stage: string): Promise<Packaged> {
   const dir = scratchPath(`package-${stage}`);
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const k of Object.keys(env)) if (k.startsWith('AWS_')) delete env[k];
-  Object.assign(env, {
-    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent', AWS_CONFIG_FILE: '/nonexistent', AWS_EC2_METADATA_DISABLED: 'true',
-    LAKEGATE_BUILD_DIR: `.esbuild-package-${stage}-${process.pid}`,
-  });
-  try {
-    await run('node_modules/.bin/serverless', ['package', '--stage', stage, '--package', dir], { env, maxBuffer: 10 << 20 });
-  } finally {
-    rmSync(env.LAKEGATE_BUILD_DIR!, { recursive: true, force: true });
-  }
+  await packageService({ stage, out: dir });
   const template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
   return { dir, template };
 }
