@@ -5,10 +5,11 @@
  * only, never the access table). `secret` prints the new secret once, alone on the last line
  * of stdout; nothing else ever shows it again.
  */
-import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import { ConcurrentEdit, replaceAtomically } from '../src/acl/file.ts';
 import { AccessTableError, type AccessTable } from '../src/acl/model.ts';
+import { FileAclStore } from '../src/acl/store.ts';
 import { oauthConfig } from '../src/config.ts';
 import { CredentialsError, newSecret, parseSecrets, serializeSecrets, type StoredSecret } from '../src/credentials/secrets.ts';
 import { CLIENT_ID } from '../src/ids.ts';
@@ -16,31 +17,40 @@ import { CLIENT_ID } from '../src/ids.ts';
 export const SECRET_USAGE = '| secret <client> | secrets <client> [--json] | revoke-secret <client> <id>';
 export const SECRET_COMMANDS = ['secret', 'secrets', 'revoke-secret'];
 
-async function readStore(file: string): Promise<StoredSecret[]> {
-  if (!existsSync(file)) return [];
+/** The store's secrets and the version they were read at (null: no store yet). */
+async function readStore(file: string): Promise<{ secrets: StoredSecret[]; version: string | null }> {
+  const read = await new FileAclStore(file).read().catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'ENOENT') return null;
+    throw e;
+  });
+  if (read === null) return { secrets: [], version: null };
+  if (!read.changed) throw new Error('unreachable');
   try {
-    return parseSecrets(await readFile(file, 'utf8'));
+    return { secrets: parseSecrets(read.body), version: read.version };
   } catch (e) {
     if (e instanceof CredentialsError) throw new AccessTableError(`credentials store ${file}: ${e.message}`);
     throw e;
   }
 }
 
-/** Replace the store atomically (owner-only file: it holds hashes, but nobody else needs them). */
-async function writeStore(file: string, secrets: readonly StoredSecret[]): Promise<void> {
+/**
+ * Replace the store unless another edit changed it since it was read (then nothing is written
+ * and the command says so); owner-only file: it holds hashes, but nobody else needs them.
+ */
+async function writeStore(file: string, secrets: readonly StoredSecret[], version: string | null): Promise<void> {
+  const body = serializeSecrets(secrets);
+  if (version !== null) return replaceAtomically(file, body, version, 0o600);
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const handle = await open(tmp, 'wx', 0o600);
+  const handle = await open(file, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
+    if (e.code === 'EEXIST') throw new ConcurrentEdit('the credentials store was created while this edit was prepared; run the command again');
+    throw e;
+  });
   try {
-    await handle.writeFile(serializeSecrets(secrets));
+    await handle.writeFile(body);
     await handle.sync();
   } finally {
     await handle.close();
   }
-  await rename(tmp, file).catch(async (e) => {
-    await rm(tmp, { force: true });
-    throw e;
-  });
 }
 
 export async function secretsCommand(words: readonly string[], table: AccessTable): Promise<void> {
@@ -49,11 +59,11 @@ export async function secretsCommand(words: readonly string[], table: AccessTabl
   const clientId = Number(client);
   if (!table.has(clientId)) throw new AccessTableError(`client ${clientId} has no access rule: npm run acl -- add ${clientId} first`);
   const file = oauthConfig().credentialsFile;
-  const secrets = await readStore(file);
+  const { secrets, version } = await readStore(file);
   const own = secrets.filter((s) => s.client_id === clientId);
   if (command === 'secret' && rest.length === 0) {
     const { secret, stored } = newSecret(clientId);
-    await writeStore(file, [...secrets, stored]);
+    await writeStore(file, [...secrets, stored], version);
     console.log(`client ${clientId}: new secret ${stored.id} (${own.length + 1} active). Shown once; store it now:`);
     console.log(secret);
   } else if (command === 'secrets' && (rest.length === 0 || (rest.length === 1 && rest[0] === '--json'))) {
@@ -63,7 +73,7 @@ export async function secretsCommand(words: readonly string[], table: AccessTabl
     else for (const r of rows) console.log(`${r.id}  created ${r.created}`);
   } else if (command === 'revoke-secret' && rest.length === 1) {
     if (!own.some((s) => s.id === rest[0])) throw new AccessTableError(`client ${clientId} has no secret ${rest[0]} (npm run acl -- secrets ${clientId})`);
-    await writeStore(file, secrets.filter((s) => s.id !== rest[0]));
+    await writeStore(file, secrets.filter((s) => s.id !== rest[0]), version);
     console.log(`client ${clientId}: secret ${rest[0]} revoked (${own.length - 1} left); tokens already issued stay valid until they expire`);
   } else {
     throw new AccessTableError(`bad ${command} command`);

@@ -17,6 +17,7 @@ import { SECRET_COMMANDS, SECRET_USAGE, secretsCommand } from './acl-secrets.ts'
 
 const USAGE = `usage: npm run acl -- list | add <client> | grant <client> <query…|*> | revoke <client> <query…|*>
                      | disable <client> | enable <client> | scope <client> own|all | max-days <client> <days>
+                     | token-ttl <client> <seconds>|default | idp <client> <provider client id>|none
                      ${PLAN_USAGE}
                      ${SECRET_USAGE}`;
 

@@ -17,6 +17,8 @@ const GATEWAY_RESPONSES = [
   // Over a usage plan's rate or a method throttle (DESIGN §11: rate_limited); a token comes back within a second.
   { id: 'ThrottledResponse', type: 'THROTTLED', status: 429, code: 'rate_limited', message: 'too many requests; slow down', headers: { 'Retry-After': '1' } },
   { id: 'Default5xxResponse', type: 'DEFAULT_5XX', status: undefined, code: 'internal_error', message: 'internal error' },
+  // Any other 4xx API Gateway answers itself (a body too large, a bad request line…), keeping its own status.
+  { id: 'Default4xxResponse', type: 'DEFAULT_4XX', status: undefined, code: 'bad_request', message: 'the request was refused by the gateway' },
   // Usage plans (DESIGN §11, serverless/usage-plans.cjs). API Gateway cannot compute the time to
   // 00:00 UTC: a fixed hint (the local gateway gives the exact one).
   { id: 'QuotaExceededResponse', type: 'QUOTA_EXCEEDED', status: 429, code: 'quota_exceeded', message: "this client's daily quota is used up; it resets at 00:00 UTC", headers: { 'Retry-After': '3600' } },

@@ -71,6 +71,8 @@ module.exports = async ({ resolveVariable }) => {
           Action: ['s3:GetObject'],
           Resource: lakeTables.map((t) => ({ 'Fn::Sub': `\${DataBucket.Arn}/${t}/*` })),
         },
+        // Rollups (issue 12): the freshness record of the daily rollups (read only).
+        { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': '${DataBucket.Arn}/rollups.json' } },
         // Athena asks the source bucket its region: GetBucketLocation carries no s3:prefix, so it
         // must not share the prefix-scoped ListBucket statement (its condition would deny it).
         { Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: { 'Fn::GetAtt': ['DataBucket', 'Arn'] } },

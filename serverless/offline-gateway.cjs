@@ -22,6 +22,7 @@ const { GATEWAY_RESPONSES, gatewayResponseBody } = require('./gateway-responses.
 
 const byStatus = (status) => GATEWAY_RESPONSES.find((r) => r.status === status);
 const DEFAULT_5XX = GATEWAY_RESPONSES.find((r) => r.type === 'DEFAULT_5XX');
+const DEFAULT_4XX = GATEWAY_RESPONSES.find((r) => r.type === 'DEFAULT_4XX');
 
 /** serverless-offline's own CORS hook, recognised by what it does. */
 const isOfflineCorsHook = (event, method) =>
@@ -49,7 +50,7 @@ function gatewayResponseFor(request) {
   const response = request.response;
   if (response.isBoom) {
     const status = response.output.statusCode;
-    return status >= 500 ? DEFAULT_5XX : byStatus(status);
+    return status >= 500 ? DEFAULT_5XX : (byStatus(status) ?? DEFAULT_4XX);
   }
   if (isCatchAll(request.route) && response.statusCode === 404) return byStatus(404);
   return undefined;

@@ -71,6 +71,8 @@ describe('pages in a browser (headless Chromium)', function () {
     expect(paths).to.include('/whoami');
     const text = await page.$eval('#swagger-ui', (e) => e.textContent ?? '');
     for (const q of catalog().values()) expect(text).to.include(q.description);
+    // Swagger UI shows what it cannot render from the document (e.g. an unsupported jsonSchemaDialect) in an errors box.
+    expect(await page.$$eval('.errors-wrapper', (els) => els.map((e) => e.textContent))).to.deep.equal([]);
     expect(problems).to.deep.equal([]);
     await page.close();
   });

@@ -12,8 +12,10 @@ import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { AclCache } from '../src/acl/cache.ts';
+import { applyCommand, parseCommand } from '../src/acl/edit.ts';
 import { serializeAccessTable, parseAccessTable, type AccessRule } from '../src/acl/model.ts';
-import { Authorizer, ringKeys } from '../src/auth/authorizer.ts';
+import { Authorizer } from '../src/auth/authorizer.ts';
+import { ringKeys } from '../src/auth/keys.ts';
 import { LocalKeyRing, readKeyRing, retireKey, rotateKey } from '../src/auth/keyring.ts';
 import { RemoteJwks } from '../src/auth/remote-jwks.ts';
 import { LocalRingSigner } from '../src/auth/signer.ts';
@@ -172,16 +174,20 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       expect(decision.resources).to.deep.equal([`${API}/GET/count_orders_by_range`]); // API Gateway answers 403 on any other method
     });
 
-    it('brute force: after 5 failures the client id gets 429 + Retry-After (even with the right secret) until the window ends', async () => {
+    it('brute force: past 5 failures a client id\'s failures get 429 + Retry-After until the window ends; the right secret always works', async () => {
       const d = deps(new FailureGuard(5, 60_000, () => clock.t));
       for (let i = 0; i < 5; i += 1) expect((await failure(issueToken(request('4', 'lgs_wrong'), d)))[1]).to.equal('invalid_client');
-      const locked = await issueToken(request('4', secretOf(4)), d).catch((e: OAuthError) => e);
+      const locked = await issueToken(request('4', 'lgs_wrong'), d).catch((e: OAuthError) => e);
       expect(locked).to.be.instanceOf(OAuthError);
       expect((locked as OAuthError).status).to.equal(429);
       expect(Number((locked as OAuthError).headers['Retry-After'])).to.be.within(1, 60);
+      expect((await issueToken(request('4', secretOf(4)), d)).token_type).to.equal('Bearer'); // nobody can lock the owner out
+      for (let i = 0; i < 5; i += 1) await failure(issueToken(request('3', 'lgs_wrong'), d));
       expect((await issueToken(request('3', secretOf(3)), d)).token_type).to.equal('Bearer'); // other clients unaffected
+      for (let i = 0; i < 6; i += 1) await failure(issueToken(request('4', 'lgs_wrong'), d));
+      expect((await failure(issueToken(request('4', 'lgs_wrong'), d)))[0]).to.equal(429);
       clock.t += 60_000;
-      expect((await issueToken(request('4', secretOf(4)), d)).token_type).to.equal('Bearer'); // the owner is back within a minute
+      expect((await failure(issueToken(request('4', 'lgs_wrong'), d)))[0]).to.equal(401); // the window is over
     });
   });
 
@@ -231,6 +237,41 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
     });
   });
 
+  describe('acl commands for token lifetime and identity-provider mapping', () => {
+    const table = parseAccessTable(serializeAccessTable(RULES));
+    const rule = (rules: AccessRule[], id: number) => rules.find((r) => r.client_id === id)!;
+    it('token-ttl sets or clears a rule\'s token lifetime, within 60–86400 s', () => {
+      expect(rule(applyCommand(table, parseCommand(['token-ttl', '4', '900']), NAMES), 4).token_ttl_seconds).to.equal(900);
+      expect(rule(applyCommand(table, parseCommand(['token-ttl', '3', 'default']), NAMES), 3)).to.not.have.property('token_ttl_seconds');
+      expect(() => applyCommand(table, parseCommand(['token-ttl', '4', '30']), NAMES)).to.throw(/60 to 86400/);
+      expect(() => parseCommand(['token-ttl', '4', '1h'])).to.throw(/seconds/);
+    });
+    it('idp maps a provider-side client id to one rule only; none removes it', () => {
+      expect(rule(applyCommand(table, parseCommand(['idp', '4', 'auth0|m2m-4']), NAMES), 4).idp_client_id).to.equal('auth0|m2m-4');
+      expect(() => applyCommand(table, parseCommand(['idp', '4', 'cognito-app-7xq']), NAMES)).to.throw(/already mapped to client 21/);
+      expect(rule(applyCommand(table, parseCommand(['idp', '21', 'none']), NAMES), 21)).to.not.have.property('idp_client_id');
+      expect(() => applyCommand(table, parseCommand(['idp', '4', 'has space']), NAMES)).to.throw(/idp_client_id must be an identifier/);
+    });
+  });
+
+  describe('a rotation seen by a warm authorizer', () => {
+    it("a token signed right after a rotation verifies before the authorizer's ring TTL runs out (unknown kid → one re-check, at most one a second)", async () => {
+      const dir = ensureLocalKeys(scratchPath('ring-warm'));
+      const clock = { t: 1_000_000 };
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(dir, 60_000, () => clock.t)), POLICY, aclOf(RULES), NAMES);
+      const signer = new LocalRingSigner(dir, 0);
+      const claims = () => ({ sub: '4', iss: ISSUER, aud: AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
+      const effect = async (t: string) => authorizer.decide(`Bearer ${t}`, `${API}/GET/whoami`).then((d) => d.effect, (e: Error) => e.message);
+      expect(await effect(await signer.sign(claims()))).to.equal('Allow'); // the ring is now cached for 60 s
+      rotateKey(dir);
+      const fresh = await signer.sign(claims());
+      clock.t += 500;
+      expect(await effect(fresh)).to.equal('Unauthorized'); // re-checked less than a second ago: not again
+      clock.t += 600;
+      expect(await effect(fresh)).to.equal('Allow');
+    });
+  });
+
   describe('an existing identity provider (JWKS served on loopback)', () => {
     const provider = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const providerKid = keyThumbprint(provider.publicKey);
@@ -256,11 +297,19 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
     const outcome = (a: Authorizer, token: string, query = 'count_orders_by_range') =>
       a.decide(`Bearer ${token}`, `${API}/GET/${query}`).then((d) => `${d.effect}:${d.clientId}`, (e: Error) => e.message);
 
-    it("the provider's token is accepted, and the mapped client's access rule decides", async () => {
+    it("the provider's token is accepted, and the mapped client's access rule decides (its own scopes do not narrow it)", async () => {
       expect(await outcome(authorizer(), idpToken({}))).to.equal('Allow:21');
-      const three = await authorizer().decide(`Bearer ${idpToken({ client_id: '3' })}`, `${API}/GET/count_orders_by_range`);
-      expect(three.resources).to.deep.equal([`${API}/GET/count_orders_by_range`, `${API}/GET/whoami`]); // client 3's rule: the counts only
+      const scoped = await authorizer().decide(`Bearer ${idpToken({ scope: 'lakegate/read read:orders' })}`, `${API}/GET/count_orders_by_range`);
+      expect(scoped.effect).to.equal('Allow');
+      expect(scoped.resources).to.have.length(NAMES.length + 1); // client 21's rule: every query and whoami
       expect(await outcome(authorizer(), idpToken({ client_id: 'unmapped-app' }))).to.equal('Deny:null');
+      // A provider principal whose id looks like one of ours is not our client of that number.
+      for (const id of ['3', '4', '9000']) expect(await outcome(authorizer(), idpToken({ client_id: id })), id).to.equal('Deny:null');
+    });
+
+    it('one provider client maps to one rule: a repeated idp_client_id makes the table invalid (denied)', () => {
+      expect(() => parseAccessTable(serializeAccessTable([...RULES, { client_id: 22, enabled: true, allowed_queries: ['*'], row_scope: 'all', max_range_days: 366, idp_client_id: 'cognito-app-7xq' }])))
+        .to.throw(/mapped to two clients/);
     });
 
     it('wrong audience, wrong issuer, a foreign key under its kid → 401; our keys never verify its tokens', async () => {
@@ -345,17 +394,19 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
     expect((await token(basic('4', secret))).status).to.equal(401);
   });
 
-  it('brute force: concurrent failures (spread over workers) are counted together → 429 + Retry-After, then the owner is back', async () => {
+  it('brute force: concurrent failures (spread over workers) are counted together → 429 + Retry-After; the owner is never locked out', async () => {
     const secret = (await cli('scripts/acl.ts', 'secret', '5')).trim().split('\n').at(-1)!;
-    const wrong = await Promise.all(Array.from({ length: 5 }, (_, i) => token(basic('5', `lgs_${'x'.repeat(42)}${i}`))));
+    const guess = (i: number) => token(basic('5', `lgs_${'x'.repeat(42)}${i}`));
+    const wrong = await Promise.all(Array.from({ length: 5 }, (_, i) => guess(i)));
     expect(wrong.map((r) => r.status)).to.deep.equal([401, 401, 401, 401, 401]);
-    const locked = await token(basic('5', secret));
+    const locked = await guess(5);
     expect(locked.status).to.equal(429);
     expect(Number(locked.headers.get('retry-after'))).to.be.within(1, 3);
     expect(await locked.json()).to.include({ error: 'temporarily_unavailable' });
+    expect((await token(basic('5', secret))).status).to.equal(200);
     expect(gateway.output()).to.include('client authentication failed').and.not.include(secret.slice(4));
     await new Promise((r) => setTimeout(r, 3100));
-    expect((await token(basic('5', secret))).status).to.equal(200);
+    expect((await guess(6)).status).to.equal(401);
   });
 
   it('JWKS: public keys only, cacheable; rotation and retirement apply to the running gateway', async () => {

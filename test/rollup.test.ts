@@ -6,7 +6,7 @@
  */
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { cpSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { TrinoSQL } from 'dt-sql-parser';
@@ -318,6 +318,26 @@ describe('rollup freshness', function () {
     expect(reports.find((r) => r.table === 'trackcode_daily')!.built).to.deep.equal([day]);
     expect(readLocalManifest(dir).tables.trackcode_daily![day]!.rollup).to.have.length.greaterThan(0);
     expect((await run(engine, 'count_trackcode_by_range')).stats.source).to.equal('rollup');
+  });
+
+  it('a malformed or truncated freshness record: answers are raw (and right), never an outage; npm run rollup repairs it', async () => {
+    const file = path.join(dir, 'rollups.json');
+    const good = readFileSync(file, 'utf8');
+    const manifest = JSON.parse(good);
+    const day0 = Object.keys(manifest.tables.orders_daily)[0]!;
+    delete manifest.tables.orders_daily[day0].source.files;
+    for (const bad of [good.slice(0, good.length / 2), JSON.stringify(manifest)]) {
+      writeFileSync(file, bad);
+      const e = await openDuckDb(dir);
+      try {
+        const r = await run(e, 'count_orders_by_range');
+        expect(r.stats.source).to.equal('raw');
+        expect(r.rows).to.deep.equal((await run(raw, 'count_orders_by_range')).rows);
+      } finally {
+        await e.close();
+      }
+    }
+    writeFileSync(file, good);
   });
 
   it('a day with a price that is not whole cents is built but never served for revenue', async () => {

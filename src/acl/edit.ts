@@ -12,7 +12,9 @@ export type AclCommand =
   | { op: 'disable' | 'enable'; client: number }
   | { op: 'scope'; client: number; scope: RowScope }
   | { op: 'max-days'; client: number; days: number }
-  | { op: 'plan'; client: number; plan: string };
+  | { op: 'plan'; client: number; plan: string }
+  | { op: 'token-ttl'; client: number; seconds: number | undefined }
+  | { op: 'idp'; client: number; idpClientId: string | undefined };
 
 export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: readonly string[]): AccessRule[] {
   const rules = new Map(table);
@@ -50,6 +52,18 @@ export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: 
     case 'plan':
       next = { ...existing, plan: cmd.plan }; // validateRule refuses a plan not in plans.json
       break;
+    case 'token-ttl': {
+      const { token_ttl_seconds: _, ...rest } = existing;
+      next = cmd.seconds === undefined ? rest : { ...rest, token_ttl_seconds: cmd.seconds };
+      break;
+    }
+    case 'idp': {
+      const taken = [...rules.values()].find((r) => r.client_id !== cmd.client && cmd.idpClientId !== undefined && r.idp_client_id === cmd.idpClientId);
+      if (taken) throw new AccessTableError(`${cmd.idpClientId} is already mapped to client ${taken.client_id}`);
+      const { idp_client_id: _, ...rest } = existing;
+      next = cmd.idpClientId === undefined ? rest : { ...rest, idp_client_id: cmd.idpClientId };
+      break;
+    }
   }
   rules.set(cmd.client, validateRule(next));
   return [...rules.values()];
@@ -82,6 +96,12 @@ export function parseCommand(words: readonly string[]): AclCommand {
     case 'plan':
       if (rest.length !== 1 || !PLAN_NAME.test(rest[0]!)) usage('plan takes one plan name (npm run acl -- plans)');
       return { op, client, plan: rest[0]! };
+    case 'token-ttl':
+      if (rest.length !== 1 || !/^(default|[1-9]\d{1,4})$/.test(rest[0]!)) usage('token-ttl takes seconds (60–86400) or default');
+      return { op, client, seconds: rest[0] === 'default' ? undefined : Number(rest[0]) };
+    case 'idp':
+      if (rest.length !== 1) usage("idp takes the client's id at the identity provider, or none");
+      return { op, client, idpClientId: rest[0] === 'none' ? undefined : rest[0] };
     default:
       return usage(`unknown command "${op}"`);
   }

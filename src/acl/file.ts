@@ -1,4 +1,4 @@
-/** Replace the local access table atomically: write a sibling temp file, fsync, rename. */
+/** Replace a local table file (the access table, the credentials store) atomically: write a sibling temp file, fsync, rename. */
 import { open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileVersion } from './store.ts';
@@ -11,9 +11,9 @@ export class ConcurrentEdit extends Error {
  * Write `body` to `file` unless the file changed since `expectedVersion` was read (another
  * edit won the race): readers see the old table or the new one, never a mix or a partial file.
  */
-export async function replaceAtomically(file: string, body: string, expectedVersion: string): Promise<void> {
+export async function replaceAtomically(file: string, body: string, expectedVersion: string, mode = 0o644): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await open(tmp, 'wx', 0o644);
+  const handle = await open(tmp, 'wx', mode);
   try {
     await handle.writeFile(body);
     await handle.sync();
@@ -22,7 +22,7 @@ export async function replaceAtomically(file: string, body: string, expectedVers
   }
   try {
     const now = await stat(file);
-    if (fileVersion(now) !== expectedVersion) throw new ConcurrentEdit('the access table changed while this edit was prepared; run the command again');
+    if (fileVersion(now) !== expectedVersion) throw new ConcurrentEdit(`${path.basename(file)} changed while this edit was prepared; run the command again`);
     await rename(tmp, file);
   } catch (e) {
     await rm(tmp, { force: true });

@@ -7,7 +7,7 @@
  * authorizer then denies (fail closed) rather than guess.
  */
 
-import { CLIENT_ID, QUERY_NAME } from '../ids.ts';
+import { QUERY_NAME } from '../ids.ts';
 import { plans } from '../limits/plans.ts';
 
 export type RowScope = 'own' | 'all';
@@ -82,11 +82,11 @@ export function planOfRule(rule: AccessRule): string {
 }
 
 /**
- * The client a provider's token names: a client id as it is, or the rule whose `idp_client_id`
- * is that provider-side id; undefined when no rule maps it (→ 403).
+ * The client a provider's token names: the rule whose `idp_client_id` is that provider-side id;
+ * undefined when no rule maps it (→ 403). Never the provider's id read as one of ours: a
+ * provider principal called `9000` is not our analysts' client.
  */
 export function clientOfProviderSubject(table: AccessTable, subject: string): number | undefined {
-  if (CLIENT_ID.test(subject)) return Number(subject);
   for (const rule of table.values()) if (rule.idp_client_id === subject) return rule.client_id;
   return undefined;
 }
@@ -107,6 +107,9 @@ export function parseAccessTable(text: string): AccessTable {
     }
     const rule = validateRule(value, `line ${i + 1}`);
     if (table.has(rule.client_id)) throw new AccessTableError(`line ${i + 1}: client ${rule.client_id} appears twice`);
+    if (rule.idp_client_id !== undefined && [...table.values()].some((r) => r.idp_client_id === rule.idp_client_id)) {
+      throw new AccessTableError(`line ${i + 1}: idp_client_id ${rule.idp_client_id} is mapped to two clients`);
+    }
     table.set(rule.client_id, rule);
   });
   return table;

@@ -5,6 +5,8 @@
  */
 import type { Stats } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { authConfig, lakeDir } from '../config.ts';
+import { accessControlKey } from '../lake/layout.ts';
 
 export type AclRead = { readonly changed: false } | { readonly changed: true; readonly version: string; readonly body: string };
 
@@ -33,4 +35,11 @@ export class FileAclStore implements AclStore {
     // the next read sees the new version and reads again, so nothing stale sticks.
     return { changed: true, version, body };
   }
+}
+
+/** The access table where configuration says it is: the data bucket (AWS) or the local lake. */
+export async function configuredAclStore(): Promise<AclStore> {
+  const uri = authConfig().aclS3Uri;
+  if (uri) return (await import('./s3-store.ts')).S3AclStore.fromUri(uri);
+  return new FileAclStore(`${lakeDir()}/${accessControlKey}`);
 }

@@ -4,14 +4,14 @@
  * Every internal failure — keys or access table unavailable, an unexpected methodArn — denies.
  */
 import { randomUUID } from 'node:crypto';
+import { once } from '../once.ts';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AclCache } from '../acl/cache.ts';
-import { FileAclStore, type AclStore } from '../acl/store.ts';
-import { accessControlKey } from '../lake/layout.ts';
+import { configuredAclStore } from '../acl/store.ts';
 import { catalog } from '../catalog.ts';
 import { clientOfProviderSubject } from '../acl/model.ts';
-import { authConfig, keysDir, lakeDir, providerConfig } from '../config.ts';
-import { LocalKeyRing } from './keyring.ts';
+import { authConfig, providerConfig } from '../config.ts';
+import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
 import { RemoteJwks } from './remote-jwks.ts';
 import { errorFields, log, useLambdaContext } from '../log.ts';
 import { decide, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
@@ -19,24 +19,7 @@ import { loadUsageKeys, type UsageKeys } from '../limits/usage-key.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
-import { bearerToken, peekToken, publicVerificationKey, sharedSecretKey, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './token.ts';
-
-/** Where an issuer's verification keys come from: a fixed set, the local ring, KMS, or a provider's JWKS. */
-export interface KeySource {
-  /** The key for `kid`, or undefined. Throws only when the source itself is unusable (→ deny). */
-  key(kid: string): Promise<VerificationKey | undefined>;
-}
-
-/** Our own keys: every one of them is also published at /.well-known/jwks.json. */
-export interface KeySet extends KeySource {
-  all(): Promise<ReadonlyMap<string, VerificationKey>>;
-}
-
-/** A fixed set of keys (an inline PEM, KMS public keys read at cold start, tests). */
-export const fixedKeys = (keys: ReadonlyMap<string, VerificationKey>): KeySet => ({ key: async (kid) => keys.get(kid), all: async () => keys });
-
-/** The local ring, re-checked every few seconds so rotation and retirement apply without a restart. */
-export const ringKeys = (ring: LocalKeyRing): KeySet => ({ key: async (kid) => (await ring.keys()).get(kid), all: () => ring.keys() });
+import { bearerToken, peekToken, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './token.ts';
 
 /** Whose tokens the authorizer accepts: ours, and optionally one identity provider's (DESIGN §9). */
 export interface Issuer {
@@ -75,25 +58,6 @@ export class Authorizer {
   }
 }
 
-/** Keys from configuration: a shared HS256 secret, KMS keys, an inline PEM or SSM parameter, or the local ring. */
-export async function ownKeys(): Promise<KeySet> {
-  const cfg = authConfig();
-  if (cfg.hs256Secret) {
-    const shared = sharedSecretKey(cfg.hs256Secret);
-    return fixedKeys(new Map([[shared.kid, shared]]));
-  }
-  const keys: VerificationKey[] = [];
-  if (cfg.signingKeyIds.length > 0) {
-    const { kmsVerificationKeys } = await import('./kms-keys.ts');
-    keys.push(...(await kmsVerificationKeys(cfg.signingKeyIds)));
-  }
-  let pem = cfg.publicKeyPem;
-  if (!pem && cfg.publicKeyParameter) pem = await (await import('../aws/ssm.ts')).readParameter(cfg.publicKeyParameter);
-  if (pem) keys.push(publicVerificationKey(pem));
-  if (keys.length > 0) return fixedKeys(new Map(keys.map((k) => [k.kid, k])));
-  return ringKeys(new LocalKeyRing(keysDir(), cfg.keysTtlMs));
-}
-
 /** The identity provider configured by LAKEGATE_JWKS_URL, if any. */
 export function providerIssuer(): Issuer | undefined {
   const own = authConfig();
@@ -105,15 +69,10 @@ export function providerIssuer(): Issuer | undefined {
   };
 }
 
-async function aclStore(): Promise<AclStore> {
-  const uri = authConfig().aclS3Uri;
-  if (uri) return (await import('../acl/s3-store.ts')).S3AclStore.fromUri(uri);
-  return new FileAclStore(`${lakeDir()}/${accessControlKey}`);
-}
 
 export async function createAuthorizer(): Promise<Authorizer> {
   const cfg = authConfig();
-  const acl = new AclCache(await aclStore(), { ttlMs: cfg.aclTtlMs, maxStaleMs: cfg.aclMaxStaleMs, readTimeoutMs: cfg.aclReadTimeoutMs });
+  const acl = new AclCache(await configuredAclStore(), { ttlMs: cfg.aclTtlMs, maxStaleMs: cfg.aclMaxStaleMs, readTimeoutMs: cfg.aclReadTimeoutMs });
   return new Authorizer(await ownKeys(), cfg, acl, [...catalog().keys()], providerIssuer());
 }
 
@@ -127,17 +86,8 @@ export function tokenAuthorizerHandler(
   create: () => Promise<Authorizer> = createAuthorizer,
   usageKeys: () => Promise<UsageKeys | null> = loadUsageKeys,
 ) {
-  let authorizer: Promise<Authorizer> | undefined;
-  let keys: Promise<UsageKeys | null> | undefined;
-  /** A failed load is forgotten (the next request retries it) and never an unhandled rejection. */
-  const once = <T>(get: () => Promise<T>, forget: () => void) => {
-    const p = get().catch((e) => {
-      forget();
-      throw e;
-    });
-    p.catch(() => {});
-    return p;
-  };
+  const authorizer = once(create);
+  const keys = once(usageKeys);
   return async (event: APIGatewayTokenAuthorizerEvent, context?: Partial<Context>): Promise<APIGatewayAuthorizerResult> => {
     const started = performance.now();
     useLambdaContext(context);
@@ -146,8 +96,8 @@ export function tokenAuthorizerHandler(
     let decision: Decision;
     let usageKey: string | undefined;
     try {
-      const authorizing = (authorizer ??= once(create, () => (authorizer = undefined)));
-      const keyring = (keys ??= once(usageKeys, () => (keys = undefined)));
+      const authorizing = authorizer();
+      const keyring = keys();
       decision = await (await authorizing).decide(event.authorizationToken, event.methodArn);
       if (decision.effect === 'Allow') usageKey = (await keyring)?.forClient(decision.clientId);
     } catch (e) {

@@ -21,6 +21,7 @@ import { KEY_FILES, ensureLocalKeys } from '../keys.ts';
 import { keyThumbprint, publicVerificationKey, type VerificationKey } from './token.ts';
 
 export const KEYRING_FILE = 'keyring.json';
+const RECHECK_MIN_INTERVAL_MS = 1000;
 
 export interface RingKey {
   readonly kid: string;
@@ -163,8 +164,21 @@ export class LocalKeyRing {
   ) {}
 
   async keys(): Promise<ReadonlyMap<string, VerificationKey>> {
+    return this.checkedWithin(this.ttlMs);
+  }
+
+  /**
+   * The keys re-checked now unless checked in the last second: for a `kid` not (yet) known, so a
+   * token signed right after a rotation verifies even before the TTL runs out. Forged kids cost
+   * at most one stat per second.
+   */
+  async recheck(): Promise<ReadonlyMap<string, VerificationKey>> {
+    return this.checkedWithin(Math.min(this.ttlMs, RECHECK_MIN_INTERVAL_MS));
+  }
+
+  private async checkedWithin(ageMs: number): Promise<ReadonlyMap<string, VerificationKey>> {
     const c = this.cached;
-    if (c && this.now() - c.checkedAt < this.ttlMs) return c.keys;
+    if (c && this.now() - c.checkedAt < ageMs) return c.keys;
     this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
     return this.refreshing;
   }

@@ -39,7 +39,7 @@ export interface TokenPolicy {
 export interface VerifiedToken {
   /** The claim naming the client (`sub` for our tokens; LAKEGATE_CLIENT_CLAIM for a provider's). */
   readonly subject: string;
-  /** The token's `scope` (RFC 6749 §3.3, space-separated), or null when the token is not down-scoped. */
+  /** Our token's `scope` (RFC 6749 §3.3, space-separated), or null when not down-scoped or a provider's token. */
   readonly scope: readonly string[] | null;
 }
 
@@ -105,7 +105,9 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   if (typeof subject !== 'string' || !(policy.clientClaim === undefined ? CLIENT_ID : SUBJECT).test(subject)) {
     throw new Unauthorized(`${claim} is not a client id`);
   }
-  return { subject: subject as string, scope: parseScopeClaim(claims.scope) };
+  // `scope` narrows our own tokens to query names; a provider's scopes are its own vocabulary
+  // (Cognito's `lakegate/read`, Auth0's `read:orders`), so for its tokens the access rule alone decides.
+  return { subject: subject as string, scope: policy.clientClaim === undefined ? parseScopeClaim(claims.scope) : null };
 }
 
 /**

@@ -48,7 +48,9 @@ function sha256(file: string): Promise<string> {
 
 /** Every file the lake's tables and access table hold, keyed as in the bucket (same layout). */
 export async function lakeFiles(lakeDir: string): Promise<LakeFile[]> {
-  const folders = [...LAKE_TABLES.map((t) => t.name), ACCESS_CONTROL.table];
+  // The rollups are not uploaded: on AWS they are built from the uploaded facts with Athena
+  // (their freshness records hold S3 ETags), so local rollup files would only be replaced again.
+  const folders = [...LAKE_TABLES.filter((t) => t.rollupOf === undefined).map((t) => t.name), ACCESS_CONTROL.table];
   const files: string[] = [];
   for (const folder of folders) {
     const entries = await readdir(path.join(lakeDir, folder), { recursive: true, withFileTypes: true }).catch((e: NodeJS.ErrnoException) => {

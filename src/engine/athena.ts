@@ -129,6 +129,7 @@ export class AthenaEngine implements QueryEngine {
     const resumed = cursor !== undefined && 'id' in cursor ? cursor : undefined;
     const page = this.pageSelection(req, cursor !== undefined && 'after' in cursor ? cursor.after : undefined);
     const picks = resumed ? resumed.picks : page && page.size + 1;
+    // A running execution's cursor says how many rows it picks exactly when the query is paged.
     if (resumed && (page !== undefined) !== (picks !== undefined)) throw new Error('malformed Athena cursor');
     const statement = resumed ? undefined : await this.statement(req, page);
     const source = resumed ? (resumed.source ?? 'raw') : statement!.source;
@@ -141,19 +142,12 @@ export class AthenaEngine implements QueryEngine {
       execution = await this.wait(running(id), req);
     }
     this.check(execution);
-    const rows = await this.read(req, id, picks ?? this.settings.maxRows + 1);
-    let answer: { rows: Row[]; more: boolean } = { rows, more: false };
-    if (picks !== undefined) {
-      answer = pageOf(rows, req.page!.size, picks);
-    } else if (rows.length > this.settings.maxRows) {
-      throw new EngineFailure(`${req.query.name} returned more than ${this.settings.maxRows} rows`);
-    }
-    const last = answer.rows[answer.rows.length - 1];
+    const { rows, cursor: next } = this.answer(req, await this.read(req, id, picks ?? this.settings.maxRows + 1), picks);
     const stats = execution.Statistics;
     return {
       columns: req.query.columns,
-      rows: answer.rows,
-      cursor: answer.more && last ? encodeCursor({ after: keysetOf(req.query, last) }) : null,
+      rows,
+      cursor: next,
       stats: {
         engine: this.name,
         elapsedMs: this.clock.now() - started,
@@ -162,6 +156,20 @@ export class AthenaEngine implements QueryEngine {
         resultReused: stats?.ResultReuseInformation?.ReusedPreviousResult ?? false,
       },
     };
+  }
+
+  /**
+   * The rows served: a page (its cursor the keyset of its last row when more rows follow), or the
+   * whole result, refused over the row cap rather than truncated.
+   */
+  private answer(req: QueryRequest, rows: Row[], picks: number | undefined): { rows: Row[]; cursor: string | null } {
+    if (picks === undefined) {
+      if (rows.length > this.settings.maxRows) throw new EngineFailure(`${req.query.name} returned more than ${this.settings.maxRows} rows`);
+      return { rows, cursor: null };
+    }
+    const page = pageOf(rows, req.page!.size, picks);
+    const last = page.rows[page.rows.length - 1];
+    return { rows: page.rows, cursor: page.more && last ? encodeCursor({ after: keysetOf(req.query, last) }) : null };
   }
 
   async close(): Promise<void> {

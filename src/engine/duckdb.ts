@@ -11,14 +11,15 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../errors.ts';
+import { errorFields, log } from '../log.ts';
 import { LAKE_TABLES, type LakeTable } from '../lake/layout.ts';
 import {
   localDayUsable, localRollupIntact, localSourceUnchanged, MANIFEST_FILE, partitionDir, readLocalManifest,
-  type RollupDay, type RollupManifest,
+  emptyManifest, type RollupDay, type RollupManifest,
 } from '../rollup/manifest.ts';
 import { planRollup, type AnswerSource, type RollupPlan } from '../rollup/plan.ts';
 import { createLakeViews, daysBetween, filesRelation, narrowedFactRelation } from './duckdb-views.ts';
-import { firstPage, nextPage } from './keyset.ts';
+import { keysetOf, pageParameters } from './keyset.ts';
 import type { Cell, QueryEngine, QueryParams, QueryRequest, QueryResult, Row } from './types.ts';
 import { integerCell, timestampCell } from './values.ts';
 
@@ -199,7 +200,7 @@ export class DuckDbEngine implements QueryEngine {
       if (page && rows.length > page.size) {
         rows.length = page.size;
         const last = rows[rows.length - 1]!;
-        cursor = encodeCursor(req.query.page!.keys.map((k) => last[k] ?? null));
+        cursor = encodeCursor(keysetOf(req.query, last));
       }
       return {
         columns: req.query.columns,
@@ -376,7 +377,18 @@ export class DuckDbEngine implements QueryEngine {
       this.manifest = undefined;
       return { version: 1, tables: {} };
     }
-    if (this.manifest?.mtimeMs !== mtimeMs) this.manifest = { mtimeMs, value: readLocalManifest(this.lakeDir) };
+    if (this.manifest?.mtimeMs !== mtimeMs) {
+      let value: RollupManifest;
+      try {
+        value = readLocalManifest(this.lakeDir);
+      } catch (e) {
+        // Without a readable freshness record no rollup day can be trusted: answer raw (slower,
+        // never wrong) rather than refuse, until the next `npm run rollup` writes a good one.
+        log.warn('rollup manifest unreadable: answering from the raw partitions', errorFields(e));
+        value = emptyManifest();
+      }
+      this.manifest = { mtimeMs, value };
+    }
     return this.manifest.value;
   }
 
@@ -401,14 +413,9 @@ export class DuckDbEngine implements QueryEngine {
     const { query, page, cursor } = req;
     let params: Partial<Record<ParamName, Date | number | boolean>> = req.params;
     if (query.params.includes('page_rows')) {
-      // The SQL picks its page (keyset, LIMIT) before joining: give it the keyset and size.
+      // The SQL picks its page (keyset, LIMIT) before joining: the page's parameters, as on Athena.
       if (!page) throw new Error(`${query.name} needs a page`);
-      const rows = page.size + 1; // one more than served tells whether a next page exists
-      const keyset = cursor === undefined ? firstPage(query, req.params, rows) : nextPage(query, decodeCursor(cursor, query.page!.keys.length), rows);
-      params = { ...params, ...keyset };
-      // Rows before the cursor cannot qualify: narrowing `from` to it prunes served partitions.
-      const resume = params.after_created_at as Date;
-      if (cursor !== undefined && resume.getTime() > req.params.from.getTime()) params.from = resume;
+      params = pageParameters(query, req.params, page.size, cursor === undefined ? undefined : decodeCursor(cursor, query.page!.keys.length));
     }
     const values: Record<string, DuckDBValue> = {};
     const types: Record<string, DuckDBType> = {};

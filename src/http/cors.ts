@@ -10,6 +10,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { corsConfig } from '../config.ts';
+import { headerValue } from './headers.ts';
 
 export const CORS_ALLOWED_METHODS = ['GET'] as const;
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Accept'] as const;
@@ -66,8 +67,7 @@ export function applyCors(result: APIGatewayProxyResult, origin: string | undefi
 }
 
 export function requestOrigin(event: Pick<APIGatewayProxyEvent, 'headers'>): string | undefined {
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === 'origin') return v ?? undefined;
-  return undefined;
+  return headerValue(event.headers, 'origin');
 }
 
 /** Wrap a proxy handler so its every answer carries the policy's CORS headers. */

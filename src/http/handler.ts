@@ -18,6 +18,7 @@ import { getLimiter } from '../limits/limiter.ts';
 import { planOf } from '../limits/plans.ts';
 import { roundMs } from '../usage/record.ts';
 import { withAccessRecord, type RequestFacts } from './access.ts';
+import { headerValue } from './headers.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
@@ -31,11 +32,6 @@ const ENGINE_GRACE_MS = 500;
  */
 function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   return withTimeout(work, deadline - Date.now() + ENGINE_GRACE_MS, () => new EngineTimeout('the query did not finish in time'));
-}
-
-function header(headers: APIGatewayProxyEvent['headers'] | null, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
-  return undefined;
 }
 
 /** Query-string values as lists (REST APIs give both forms; older callers only the single one). */
@@ -53,7 +49,7 @@ export function queryHandler(name: string) {
     facts.clientId = scope.clientId;
     // Counted before validation, as API Gateway's usage plans count every authorized request.
     (await getLimiter())?.admit(scope.clientId, planOf(event.requestContext?.authorizer));
-    const format = negotiate(header(event.headers, 'accept'));
+    const format = negotiate(headerValue(event.headers, 'accept'));
     const request = parseRequest(query, queryValues(event), scope);
     const engine = await getEngine();
     const binding = {

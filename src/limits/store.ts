@@ -8,9 +8,8 @@
  * transaction per request, so read-decide-write is atomic across threads and processes.
  * `MemoryLimitStore` is for one process (unit tests, the bench).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { inWriteTransaction, openSharedSqlite } from '../sqlite.ts';
 import { takeRequest, type ClientLimitState, type LimitVerdict } from './bucket.ts';
 import type { Plan } from './plans.ts';
 
@@ -32,20 +31,11 @@ export class MemoryLimitStore implements LimitStore {
   }
 }
 
-/** How long a request waits for another thread's transaction before the limiter gives up (fails closed). */
-const BUSY_TIMEOUT_MS = 2000;
-
 export class SqliteLimitStore implements LimitStore {
   private readonly select: StatementSync;
   private readonly upsert: StatementSync;
 
   private constructor(private readonly db: DatabaseSync) {
-    db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    db.exec('PRAGMA journal_mode = WAL');
-    // The state is a rate limiter's, not a ledger: no fsync (WAL checkpoints would otherwise stall a
-    // request now and then for milliseconds). A process crash loses nothing; after a machine crash
-    // the file may be deleted: the buckets start full again.
-    db.exec('PRAGMA synchronous = OFF');
     db.exec(`CREATE TABLE IF NOT EXISTS client_limit (
       client_id INTEGER PRIMARY KEY, tokens REAL NOT NULL, updated_ms INTEGER NOT NULL, day TEXT NOT NULL, used INTEGER NOT NULL
     ) STRICT`);
@@ -56,14 +46,12 @@ export class SqliteLimitStore implements LimitStore {
 
   /** Open (creating if needed) the database file; its folder is created too. */
   static async open(file: string): Promise<SqliteLimitStore> {
-    const { DatabaseSync } = await import('node:sqlite');
-    if (file !== ':memory:') mkdirSync(path.dirname(file), { recursive: true });
-    return new SqliteLimitStore(new DatabaseSync(file, { timeout: BUSY_TIMEOUT_MS }));
+    return new SqliteLimitStore(await openSharedSqlite(file));
   }
 
   take(clientId: number, plan: Plan, nowMs: number): LimitVerdict {
-    this.db.exec('BEGIN IMMEDIATE'); // takes the write lock first: no two threads decide on the same state
-    try {
+    // The write lock is taken first: no two threads decide on the same state.
+    return inWriteTransaction(this.db, () => {
       const row = this.select.get(clientId);
       const previous: ClientLimitState | undefined = row && {
         tokens: Number(row.tokens), updatedMs: Number(row.updated_ms), day: String(row.day), used: Number(row.used),
@@ -71,12 +59,8 @@ export class SqliteLimitStore implements LimitStore {
       const verdict = takeRequest(previous, plan, nowMs);
       const s = verdict.state;
       this.upsert.run(clientId, s.tokens, s.updatedMs, s.day, s.used);
-      this.db.exec('COMMIT');
       return verdict;
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+    });
   }
 
   close(): void {

@@ -1,17 +1,16 @@
 /**
  * Brute-force guard of the token endpoint: after `maxFailures` failed authentications of one
- * client id within a window, that id is answered 429 (with Retry-After) until the window ends,
- * even with the right secret — so guessing gains nothing, and the real owner is back within
- * one window (60 s by default).
+ * client id within a window, that id's further failures are answered 429 (with Retry-After)
+ * until the window ends (60 s by default); the right secret is always accepted, so nobody can
+ * lock an owner out by failing on purpose.
  *
  * Where the windows live: in memory for one function instance (AWS, where the route also has
  * API Gateway method throttling), or in the local limiter's SQLite file, shared by every
  * serverless-offline worker thread (`npm start`), so concurrent guesses spread over workers
  * are counted together.
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
+import { inWriteTransaction, openSharedSqlite } from '../sqlite.ts';
 
 export interface FailureWindow {
   readonly start: number;
@@ -46,16 +45,11 @@ export class MemoryFailureStore implements FailureStore {
 /** The windows in a SQLite file shared by threads and processes (WAL, one write transaction per update). */
 export class SqliteFailureStore implements FailureStore {
   private constructor(private readonly db: DatabaseSync) {
-    db.exec('PRAGMA busy_timeout = 2000');
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = OFF');
     db.exec('CREATE TABLE IF NOT EXISTS token_failures (client TEXT PRIMARY KEY, start_ms INTEGER NOT NULL, failures INTEGER NOT NULL) STRICT');
   }
 
   static async open(file: string): Promise<SqliteFailureStore> {
-    const { DatabaseSync } = await import('node:sqlite');
-    mkdirSync(path.dirname(file), { recursive: true });
-    return new SqliteFailureStore(new DatabaseSync(file, { timeout: 2000 }));
+    return new SqliteFailureStore(await openSharedSqlite(file));
   }
 
   get(key: string): FailureWindow | undefined {
@@ -64,16 +58,11 @@ export class SqliteFailureStore implements FailureStore {
   }
 
   update(key: string, next: (current: FailureWindow | undefined) => FailureWindow | undefined): void {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
+    inWriteTransaction(this.db, () => {
       const w = next(this.get(key));
       if (w === undefined) this.db.prepare('DELETE FROM token_failures WHERE client = ?').run(key);
       else this.db.prepare('INSERT OR REPLACE INTO token_failures (client, start_ms, failures) VALUES (?, ?, ?)').run(key, w.start, w.failures);
-      this.db.exec('COMMIT');
-    } catch (e) {
-      this.db.exec('ROLLBACK');
-      throw e;
-    }
+    });
   }
 }
 

@@ -5,15 +5,16 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { AclCache } from '../acl/cache.ts';
-import { FileAclStore, type AclStore } from '../acl/store.ts';
-import { ownKeys } from '../auth/authorizer.ts';
+import { configuredAclStore } from '../acl/store.ts';
+import { ownKeys } from '../auth/keys.ts';
 import { LocalRingSigner, type JwtSigner } from '../auth/signer.ts';
 import { catalog } from '../catalog.ts';
-import { authConfig, keysDir, lakeDir, limitsConfig, oauthConfig } from '../config.ts';
+import { authConfig, keysDir, limitsConfig, oauthConfig } from '../config.ts';
 import { CredentialsCache, credentialsStore } from '../credentials/store.ts';
-import { accessControlKey } from '../lake/layout.ts';
 import { errorFields, log } from '../log.ts';
+import { headerValue } from '../http/headers.ts';
 import { oauthResponse, publicJsonResponse } from '../http/response.ts';
+import { once } from '../once.ts';
 import { FailureGuard, MemoryFailureStore, SqliteFailureStore, type FailureStore } from './failures.ts';
 import { jwksDocument } from './jwks.ts';
 import { OAuthError, parseTokenRequest } from './request.ts';
@@ -22,10 +23,6 @@ import { issueToken, type TokenServiceDeps } from './token-service.ts';
 /** How long clients and caches may keep the JWK Set: a retired key disappears within this. */
 export const JWKS_MAX_AGE_SECONDS = 300;
 
-function header(event: APIGatewayProxyEvent, name: string): string | undefined {
-  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === name) return v ?? undefined;
-  return undefined;
-}
 
 async function signer(): Promise<JwtSigner> {
   const cfg = authConfig();
@@ -36,11 +33,6 @@ async function signer(): Promise<JwtSigner> {
   return new LocalRingSigner(keysDir(), cfg.keysTtlMs);
 }
 
-async function aclStore(): Promise<AclStore> {
-  const uri = authConfig().aclS3Uri;
-  if (uri) return (await import('../acl/s3-store.ts')).S3AclStore.fromUri(uri);
-  return new FileAclStore(`${lakeDir()}/${accessControlKey}`);
-}
 
 /** Failed-authentication windows: shared by the local gateway's workers when its limiter file is on, else per instance. */
 async function failureStore(): Promise<FailureStore> {
@@ -52,7 +44,7 @@ export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
   const auth = authConfig();
   const cfg = oauthConfig();
   const secrets = new CredentialsCache(await credentialsStore(), cfg.credentialsTtlMs);
-  const acl = new AclCache(await aclStore(), { ttlMs: auth.aclTtlMs, maxStaleMs: auth.aclMaxStaleMs, readTimeoutMs: auth.aclReadTimeoutMs });
+  const acl = new AclCache(await configuredAclStore(), { ttlMs: auth.aclTtlMs, maxStaleMs: auth.aclMaxStaleMs, readTimeoutMs: auth.aclReadTimeoutMs });
   return {
     secrets: () => secrets.secrets(),
     accessTable: () => acl.table(),
@@ -65,15 +57,6 @@ export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
   };
 }
 
-/** Create once, retry after a failed creation (a cold start that could not read its keys). */
-function once<T>(create: () => Promise<T>): () => Promise<T> {
-  let value: Promise<T> | undefined;
-  return () =>
-    (value ??= create().catch((e) => {
-      value = undefined;
-      throw e;
-    }));
-}
 
 export function oauthTokenHandler(create: () => Promise<TokenServiceDeps> = tokenServiceDeps) {
   const deps = once(create);
@@ -81,8 +64,8 @@ export function oauthTokenHandler(create: () => Promise<TokenServiceDeps> = toke
     try {
       const request = parseTokenRequest({
         method: event.httpMethod ?? 'POST',
-        contentType: header(event, 'content-type'),
-        authorization: header(event, 'authorization'),
+        contentType: headerValue(event.headers, 'content-type'),
+        authorization: headerValue(event.headers, 'authorization'),
         body: event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
         queryParameters: Object.keys(event.multiValueQueryStringParameters ?? event.queryStringParameters ?? {}),
       });

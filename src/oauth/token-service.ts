@@ -33,25 +33,32 @@ export interface TokenAnswer {
 }
 
 export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Promise<TokenAnswer> {
-  const guardKey = req.clientId.slice(0, 64);
-  const wait = deps.guard.retryAfterSeconds(guardKey);
-  if (wait > 0) {
-    log.warn('token request refused: too many failed attempts', { clientId: guardKey, retryAfterSeconds: wait });
-    const e = new OAuthError(429, 'temporarily_unavailable', 'too many failed attempts for this client; try again later');
-    e.headers['Retry-After'] = String(wait);
-    throw e;
-  }
-  // Unknown and malformed ids take the same path as a wrong secret: one hash, one comparison.
-  const clientId = numericClientId(req.clientId) ?? -1;
-  if (!secretMatches(await deps.secrets(), clientId, req.clientSecret)) {
+  const clientId = numericClientId(req.clientId);
+  // Failures are counted per presented id; only a well-formed id is ever logged (a client that
+  // swapped the two fields must not get its secret written to the log).
+  const guardKey = clientId === undefined ? 'malformed' : String(clientId);
+  // An unknown id takes the same path as a wrong secret (one hash, one comparison) and answers
+  // the same; a malformed one answers the same too.
+  if (clientId === undefined || !secretMatches(await deps.secrets(), clientId, req.clientSecret)) {
+    const wait = deps.guard.retryAfterSeconds(guardKey);
     deps.guard.failed(guardKey);
+    if (wait > 0) {
+      // Past the threshold, failures are answered 429 until the window ends. A right secret is
+      // still accepted: 256-bit secrets cannot be guessed, so a lock-out would only let anyone
+      // who knows a client id keep its owner out.
+      log.warn('token request refused: too many failed attempts', { clientId: guardKey, retryAfterSeconds: wait });
+      const e = new OAuthError(429, 'temporarily_unavailable', 'too many failed attempts for this client; try again later');
+      e.headers['Retry-After'] = String(wait);
+      throw e;
+    }
     log.warn('token request refused: client authentication failed', { clientId: guardKey });
     throw invalidClient();
   }
   deps.guard.succeeded(guardKey);
+  const client = clientId;
 
   if (req.grantType !== 'client_credentials') throw new OAuthError(400, 'unsupported_grant_type', 'only grant_type=client_credentials is supported');
-  const rule = (await deps.accessTable()).get(clientId);
+  const rule = (await deps.accessTable()).get(client);
   if (!rule || !rule.enabled) throw new OAuthError(400, 'unauthorized_client', 'this client may not obtain tokens (disabled or without an access rule)');
   const allowed = grantedEndpoints(grantedQueries(rule, deps.queryNames), null);
   if (req.scope) {
@@ -62,10 +69,10 @@ export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Pro
   const ttl = rule.token_ttl_seconds ?? deps.defaultTtlSec;
   const iat = Math.floor((deps.now ?? Date.now)() / 1000);
   const claims: Record<string, unknown> = {
-    iss: deps.issuer, aud: deps.audience, sub: String(clientId), iat, exp: iat + ttl, jti: randomUUID(),
+    iss: deps.issuer, aud: deps.audience, sub: String(client), iat, exp: iat + ttl, jti: randomUUID(),
     ...(req.scope ? { scope: req.scope.join(' ') } : {}),
   };
   const access_token = await deps.signer.sign(claims);
-  log.info('token issued', { clientId, expiresIn: ttl, scoped: req.scope !== null });
+  log.info('token issued', { clientId: client, expiresIn: ttl, scoped: req.scope !== null });
   return { access_token, token_type: 'Bearer', expires_in: ttl, scope: scope.join(' ') };
 }

@@ -257,7 +257,6 @@ export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly
 
   return {
     openapi: '3.1.0',
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     info: {
       title: API_TITLE,
       version: API_VERSION,

@@ -9,6 +9,7 @@ import { catalog } from '../catalog.ts';
 import { COMMON_HEADERS } from '../http/response.ts';
 import { LOCAL_SERVER, openApiDocument, type Server } from '../openapi/document.ts';
 import { ASSETS, CONTENT_SECURITY_POLICY, PAGES, assetText, type Asset } from './assets.ts';
+import { headerValue } from '../http/headers.ts';
 
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
 const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -24,7 +25,7 @@ export function serversFor(event: Pick<APIGatewayProxyEvent, 'headers' | 'reques
   if (domainName && HOST.test(domainName) && domainName.includes('.') && stage && STAGE.test(stage)) {
     return [{ url: `https://${domainName}/${stage}`, description: `this deployment (stage ${stage})` }, LOCAL_SERVER];
   }
-  const host = Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'host')?.[1];
+  const host = headerValue(event.headers, 'host');
   return host && HOST.test(host) ? [{ url: `http://${host}`, description: 'this local gateway' }] : [LOCAL_SERVER];
 }
 

@@ -37,9 +37,24 @@ export const emptyManifest = (): RollupManifest => ({ version: 1, tables: {} });
 /** Where the local manifest lives: beside lake.json, outside every table folder. */
 export const MANIFEST_FILE = 'rollups.json';
 
+const isMark = (f: unknown): boolean =>
+  Array.isArray(f) && f.length === 3 && typeof f[0] === 'string' && typeof f[1] === 'number' && (typeof f[2] === 'number' || typeof f[2] === 'string');
+const isDay = (d: unknown): boolean => {
+  const r = d as RollupDay;
+  return typeof r === 'object' && r !== null && typeof r.exact === 'boolean' && Array.isArray(r.rollup) && r.rollup.every(isMark)
+    && typeof r.source === 'object' && r.source !== null && typeof r.source.folder === 'number' && Array.isArray(r.source.files) && r.source.files.every(isMark);
+};
+
+/** Parse and check every record: a malformed manifest is refused whole (the engine then reads raw). */
 export function parseManifest(text: string): RollupManifest {
   const m = JSON.parse(text) as RollupManifest;
   if (m?.version !== 1 || typeof m.tables !== 'object' || m.tables === null) throw new Error('not a rollup manifest (version 1)');
+  for (const [table, days] of Object.entries(m.tables)) {
+    if (typeof days !== 'object' || days === null) throw new Error(`rollup manifest: table ${table} is not a map of days`);
+    for (const [day, record] of Object.entries(days)) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !isDay(record)) throw new Error(`rollup manifest: bad record for ${table} ${day}`);
+    }
+  }
   return m;
 }
 
