@@ -16,6 +16,10 @@ import { measureQueries } from './queries.ts';
 import { measureUsage } from './usage.ts';
 import { measureRollupBuild, measureRollups } from './rollups.ts';
 
+// In-process sections measure the code, not the terminal: only warnings are written (the logger
+// reads the level on first use, after this line). Sections that start gateways set their own.
+process.env.LAKEGATE_LOG_LEVEL ??= 'warn';
+
 const SECTIONS = ['lake', 'queries', 'rollups', 'authorizer', 'gateway', 'bundles', 'credentials', 'usage'] as const;
 const { values } = parseArgs({
   options: { only: { type: 'string' }, lake: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
