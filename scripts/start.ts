@@ -29,6 +29,9 @@ const bin = path.join('node_modules', '.bin', 'serverless');
 const usageEnv = {
   LAKEGATE_LIMITS: process.env.LAKEGATE_LIMITS ?? 'on',
   LAKEGATE_ACCESS_LOG_FILE: process.env.LAKEGATE_ACCESS_LOG_FILE ?? DEFAULT_ACCESS_LOG,
+  // node:sqlite (the shared limiter state) is stable in use but still flagged experimental in
+  // Node 22: without this, every worker thread prints the same warning.
+  NODE_OPTIONS: [process.env.NODE_OPTIONS, '--disable-warning=ExperimentalWarning'].filter(Boolean).join(' '),
 };
 // Its own temp directory, removed on exit: serverless-esbuild leaves per-function copies there.
 const tmpDir = gatewayTempDir();
