@@ -1,7 +1,8 @@
 /**
  * Athena: the project's workgroup (engine v3, enforced encrypted result location, a per-query
- * bytes-scanned cutoff as cost guard) and the named queries as saved queries, so operators
- * find and run the same SQL in the console (it prompts for the `?` parameters, in order).
+ * bytes-scanned cutoff as cost guard) and the named queries (and their rollup paths) as saved
+ * queries, so operators find and run the same SQL in the console (it prompts for the `?`
+ * parameters, in order).
  */
 const { queries, pascal } = require('./project.cjs');
 
@@ -30,18 +31,22 @@ module.exports = async ({ resolveVariable }) => {
       },
     },
   };
+  const saved = (name, description, positional) => ({
+    Type: 'AWS::Athena::NamedQuery',
+    Properties: {
+      Name: name,
+      Description: `${description} Parameters in order: ${[...positional.order].map((p, i) => `${i + 1}:${p}`).join(' ')}`.slice(0, 1024),
+      Database: { Ref: 'GlueDatabase' },
+      WorkGroup: { Ref: 'AthenaWorkGroup' },
+      QueryString: positional.text,
+    },
+  });
   for (const q of queries) {
-    const params = [...q.positional.order].map((p, i) => `${i + 1}:${p}`).join(' ');
-    resources[`${pascal(q.name)}NamedQuery`] = {
-      Type: 'AWS::Athena::NamedQuery',
-      Properties: {
-        Name: q.name,
-        Description: `${q.description} Parameters in order: ${params}`.slice(0, 1024),
-        Database: { Ref: 'GlueDatabase' },
-        WorkGroup: { Ref: 'AthenaWorkGroup' },
-        QueryString: q.positional.text,
-      },
-    };
+    resources[`${pascal(q.name)}NamedQuery`] = saved(q.name, q.description, q.positional);
+    // The rollup path too (DESIGN §12), so an operator can check in the console what a rollup-served answer ran.
+    if (q.rollup) {
+      resources[`${pascal(q.name)}RollupNamedQuery`] = saved(`${q.name}_rollup`, `Rollup path of ${q.name}: whole days [rollup_from, rollup_to) from ${q.rollup.table}, the rest raw.`, q.rollup.positional);
+    }
   }
   return { Resources: resources };
 };

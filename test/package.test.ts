@@ -81,11 +81,14 @@ describe('serverless package (no AWS credentials)', function () {
       expect(wg(dev).WorkGroupConfiguration.BytesScannedCutoffPerQuery).to.equal(1024 ** 3);
     });
 
-    it("the eight queries as saved queries, each exactly its query file's Athena SQL", () => {
+    it("the eight queries and the rollup paths as saved queries, each exactly its SQL file's Athena SQL", () => {
       const named = ofType(prod.template, 'AWS::Athena::NamedQuery').map(([, r]) => r.Properties);
-      expect(named.map((n) => n.Name).sort()).to.deep.equal([...catalog().keys()].sort());
+      const rollups = [...catalog().values()].filter((q) => q.rollup);
+      expect(rollups).to.have.length(7);
+      expect(named.map((n) => n.Name).sort()).to.deep.equal([...catalog().keys(), ...rollups.map((q) => `${q.name}_rollup`)].sort());
       for (const n of named) {
-        const q = catalog().get(n.Name)!;
+        const base = catalog().get(n.Name.replace(/_rollup$/, ''))!;
+        const q = n.Name.endsWith('_rollup') ? base.rollup! : base;
         expect(n.QueryString).to.equal(q.positional.text);
         expect(n.QueryString.replace(/\?/g, '')).to.equal(q.source.replace(/:[a-z_]+/g, ''));
         expect(n.Database).to.deep.equal({ Ref: 'GlueDatabase' });
