@@ -5,3 +5,9 @@ export const CLIENT_ID = /^(0|[1-9]\d{0,8})$/;
 
 /** A named query: lower_snake_case, as in its file name and endpoint path. */
 export const QUERY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** A scope name in a token or a token request: a query name or `whoami` (the same shape). */
+export const SCOPE_NAME = QUERY_NAME;
+
+/** A client's id at an identity provider (Cognito app client ids, Auth0 `…|…` ids): printable, no spaces, bounded. */
+export const PROVIDER_CLIENT_ID = /^[A-Za-z0-9._:@|-]{1,256}$/;

@@ -7,7 +7,7 @@
  * authorizer then denies (fail closed) rather than guess.
  */
 
-import { QUERY_NAME } from '../ids.ts';
+import { PROVIDER_CLIENT_ID, QUERY_NAME } from '../ids.ts';
 import { plans } from '../limits/plans.ts';
 
 export type RowScope = 'own' | 'all';
@@ -61,7 +61,7 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
   if (token_ttl_seconds !== undefined && (!Number.isSafeInteger(token_ttl_seconds) || (token_ttl_seconds as number) < 60 || (token_ttl_seconds as number) > 86400)) {
     fail('token_ttl_seconds must be an integer from 60 to 86400');
   }
-  if (idp_client_id !== undefined && (typeof idp_client_id !== 'string' || !/^[A-Za-z0-9._:@|-]{1,256}$/.test(idp_client_id))) fail('idp_client_id must be an identifier');
+  if (idp_client_id !== undefined && (typeof idp_client_id !== 'string' || !PROVIDER_CLIENT_ID.test(idp_client_id))) fail('idp_client_id must be an identifier');
   if (plan !== undefined && (typeof plan !== 'string' || !plans().plans.has(plan))) fail(`plan must be one of ${[...plans().plans.keys()].join(', ')}`);
   return {
     client_id: client_id as number,

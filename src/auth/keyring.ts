@@ -14,10 +14,9 @@
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileVersion } from '../acl/store.ts';
 import { KEY_FILES, ensureLocalKeys } from '../keys.ts';
+import { RingView } from './ring-view.ts';
 import { keyThumbprint, publicVerificationKey, type VerificationKey } from './token.ts';
 
 export const KEYRING_FILE = 'keyring.json';
@@ -76,7 +75,7 @@ function writeAtomically(file: string, content: string, mode: number): void {
   renameSync(tmp, file);
 }
 
-const ringPath = (dir: string) => path.join(dir, KEYRING_FILE);
+export const ringPath = (dir: string) => path.join(dir, KEYRING_FILE);
 
 /** The ring of a keys folder, created from the historical key pair on first use. */
 export function readKeyRing(dir: string): KeyRingFile {
@@ -149,22 +148,22 @@ export function activeVerificationKeys(dir: string, ring: KeyRingFile): Map<stri
 }
 
 /**
- * The authorizer's and the JWKS endpoint's view of the local ring: in memory for `ttlMs`, then
- * re-validated with one stat of keyring.json (re-read only when it changed). A ring that
- * cannot be read or parsed fails every lookup (deny), never falls back to old keys.
+ * The authorizer's and the JWKS endpoint's view of the local ring: its active public keys, in
+ * memory for `ttlMs`, then re-validated with one stat of keyring.json (RingView).
  */
 export class LocalKeyRing {
-  private cached: { version: string; keys: Map<string, VerificationKey>; checkedAt: number } | undefined;
-  private refreshing: Promise<Map<string, VerificationKey>> | undefined;
+  private readonly view: RingView<Map<string, VerificationKey>>;
 
   constructor(
     readonly dir: string,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.view = new RingView(ringPath(dir), () => activeVerificationKeys(dir, readKeyRing(dir)), now);
+  }
 
-  async keys(): Promise<ReadonlyMap<string, VerificationKey>> {
-    return this.checkedWithin(this.ttlMs);
+  keys(): Promise<ReadonlyMap<string, VerificationKey>> {
+    return this.view.get(this.ttlMs);
   }
 
   /**
@@ -172,31 +171,7 @@ export class LocalKeyRing {
    * token signed right after a rotation verifies even before the TTL runs out. Forged kids cost
    * at most one stat per second.
    */
-  async recheck(): Promise<ReadonlyMap<string, VerificationKey>> {
-    return this.checkedWithin(Math.min(this.ttlMs, RECHECK_MIN_INTERVAL_MS));
-  }
-
-  private async checkedWithin(ageMs: number): Promise<ReadonlyMap<string, VerificationKey>> {
-    const c = this.cached;
-    if (c && this.now() - c.checkedAt < ageMs) return c.keys;
-    this.refreshing ??= this.refresh().finally(() => (this.refreshing = undefined));
-    return this.refreshing;
-  }
-
-  private async refresh(): Promise<Map<string, VerificationKey>> {
-    try {
-      if (!this.cached) readKeyRing(this.dir); // creates the ring from the historical pair on first use
-      const version = fileVersion(await stat(ringPath(this.dir)));
-      if (this.cached?.version === version) {
-        this.cached.checkedAt = this.now();
-        return this.cached.keys;
-      }
-      const keys = activeVerificationKeys(this.dir, readKeyRing(this.dir));
-      this.cached = { version, keys, checkedAt: this.now() };
-      return keys;
-    } catch (e) {
-      this.cached = undefined;
-      throw e;
-    }
+  recheck(): Promise<ReadonlyMap<string, VerificationKey>> {
+    return this.view.get(Math.min(this.ttlMs, RECHECK_MIN_INTERVAL_MS));
   }
 }

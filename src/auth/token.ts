@@ -7,7 +7,7 @@
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
-import { CLIENT_ID } from '../ids.ts';
+import { CLIENT_ID, PROVIDER_CLIENT_ID, SCOPE_NAME } from '../ids.ts';
 
 export class Unauthorized extends Error {
   override name = 'Unauthorized';
@@ -43,10 +43,6 @@ export interface VerifiedToken {
   readonly scope: readonly string[] | null;
 }
 
-/** A scope token: a query name or `whoami` (the names a client may ask for at /oauth/token). */
-const SCOPE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-/** A provider's client identifier: printable, no spaces, bounded (Cognito app client ids, Auth0 ids, our numbers). */
-const SUBJECT = /^[A-Za-z0-9._:@|-]{1,256}$/;
 
 /** `scope` claim text → names; null when absent. Throws Unauthorized when malformed. */
 export function parseScopeClaim(value: unknown): readonly string[] | null {
@@ -102,7 +98,7 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   // Our tokens name a client id in `sub`; a provider's name its own client in `clientClaim`.
   const claim = policy.clientClaim ?? 'sub';
   const subject = claims[claim];
-  if (typeof subject !== 'string' || !(policy.clientClaim === undefined ? CLIENT_ID : SUBJECT).test(subject)) {
+  if (typeof subject !== 'string' || !(policy.clientClaim === undefined ? CLIENT_ID : PROVIDER_CLIENT_ID).test(subject)) {
     throw new Unauthorized(`${claim} is not a client id`);
   }
   // `scope` narrows our own tokens to query names; a provider's scopes are its own vocabulary

@@ -2,7 +2,7 @@
  * Parsing a token request (RFC 6749 §4.4.2, §2.3.1, §3.2): a pure function of the method's
  * headers, body and query string. Every defect is an OAuthError with the §5.2 code to answer.
  */
-import { CLIENT_ID } from '../ids.ts';
+import { CLIENT_ID, SCOPE_NAME } from '../ids.ts';
 
 export type OAuthErrorCode =
   | 'invalid_request' | 'invalid_client' | 'invalid_grant' | 'unauthorized_client' | 'unsupported_grant_type' | 'invalid_scope'
@@ -35,7 +35,6 @@ export interface TokenRequest {
 }
 
 const MAX_BODY = 4096;
-const SCOPE_NAME = /^[a-z][a-z0-9_]{0,63}$/;
 
 /** `application/x-www-form-urlencoded` (HTML's form encoding: `+` is a space). */
 function formDecode(text: string): string {

@@ -6,7 +6,9 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { catalog } from '../catalog.ts';
-import { COMMON_HEADERS } from '../http/response.ts';
+import { randomUUID } from 'node:crypto';
+import { NotFound } from '../errors.ts';
+import { COMMON_HEADERS, errorResponse } from '../http/response.ts';
 import { LOCAL_SERVER, openApiDocument, type Server } from '../openapi/document.ts';
 import { ASSETS, CONTENT_SECURITY_POLICY, PAGES, assetText, type Asset } from './assets.ts';
 import { headerValue } from '../http/headers.ts';
@@ -44,11 +46,8 @@ const PAGE_HEADERS = {
 const page = (asset: Asset) => ok(asset.contentType, assetText(asset), { ...PAGE_HEADERS, 'Cache-Control': 'no-cache' });
 const asset = (a: Asset) => ok(a.contentType, assetText(a), { 'Cache-Control': 'public, max-age=3600' });
 
-const notFound = (): APIGatewayProxyResult => ({
-  statusCode: 404,
-  headers: { ...COMMON_HEADERS, 'Content-Type': 'application/json; charset=utf-8' },
-  body: JSON.stringify({ error: { code: 'not_found', message: 'no such page' } }),
-});
+const notFound = (event: APIGatewayProxyEvent): APIGatewayProxyResult =>
+  errorResponse(new NotFound('no such page'), event.requestContext?.requestId ?? randomUUID());
 
 export async function publicRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const resource = event.resource ?? '';
@@ -65,9 +64,9 @@ export async function publicRoutes(event: APIGatewayProxyEvent): Promise<APIGate
     case '/playground/{asset}': {
       const group = ASSETS[resource === '/docs/{asset}' ? 'docs' : 'playground'];
       const name = event.pathParameters?.asset ?? '';
-      return Object.hasOwn(group, name) ? asset(group[name]!) : notFound();
+      return Object.hasOwn(group, name) ? asset(group[name]!) : notFound(event);
     }
     default:
-      return notFound();
+      return notFound(event);
   }
 }
