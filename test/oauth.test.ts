@@ -21,7 +21,8 @@ import { RemoteJwks } from '../src/auth/remote-jwks.ts';
 import { LocalRingSigner } from '../src/auth/signer.ts';
 import { keyThumbprint, type TokenPolicy } from '../src/auth/token.ts';
 import { catalog } from '../src/catalog.ts';
-import { hashSecret, newSecret, parseSecrets, secretMatches, SECRET_FORMAT } from '../src/credentials/secrets.ts';
+import { hashSecret, newSecret, parseSecrets, secretMatches, serializeSecrets, SECRET_FORMAT } from '../src/credentials/secrets.ts';
+import { credentialsCache } from '../src/credentials/store.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
 import { FailureGuard } from '../src/oauth/failures.ts';
 import { jwksDocument } from '../src/oauth/jwks.ts';
@@ -70,6 +71,28 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       for (const bad of ['{', JSON.stringify({ ...stored, secret: 'x' }), `${line}\n${line}`, JSON.stringify({ ...stored, sha256: 'short' })]) {
         expect(() => parseSecrets(bad), bad).to.throw();
       }
+    });
+  });
+
+  describe('the credentials store as the token endpoint reads it', () => {
+    const store = (read: () => Promise<{ changed: true; version: string; body: string }>) => ({ location: 'memory', read });
+    const missing = (e: Error & { code?: string }) => store(async () => { throw e; });
+    it('no store yet (a file or an S3 object that does not exist): no secrets, so nobody authenticates', async () => {
+      expect(await credentialsCache(missing(Object.assign(new Error('no file'), { code: 'ENOENT' })), 1000).get()).to.deep.equal([]);
+      expect(await credentialsCache(missing(Object.assign(new Error('no key'), { name: 'NoSuchKey' })), 1000).get()).to.deep.equal([]);
+    });
+    it('unreadable or malformed: every lookup fails (503), never a stale copy', async () => {
+      const { stored } = newSecret(4);
+      let body = serializeSecrets([stored]);
+      let version = 1;
+      const clock = { t: 0 };
+      const cache = credentialsCache(store(async () => ({ changed: true, version: String(version), body })), 1000, () => clock.t);
+      expect(await cache.get()).to.deep.equal([stored]);
+      body = '{"client_id":4}\n';
+      version += 1;
+      clock.t += 1000;
+      await cache.get().then(() => expect.fail('served'), (e: Error) => expect(e.message).to.match(/credentials store at memory is malformed/));
+      await credentialsCache(missing(new Error('AccessDenied')), 1000).get().then(() => expect.fail('served'), (e: Error) => expect(e.message).to.match(/unreadable/));
     });
   });
 

@@ -26,56 +26,85 @@ export class AccessTableUnavailable extends Error {
   override name = 'AccessTableUnavailable';
 }
 
-interface Copy {
-  readonly table: AccessTable;
+interface Copy<T> {
+  readonly value: T;
   readonly version: string;
   /** When the store last confirmed this copy. */
   validatedAt: number;
 }
 
-export class AclCache {
-  private copy: Copy | undefined;
-  private refreshing: Promise<AccessTable> | undefined;
+/**
+ * A parsed copy of a versioned text in a store (the access table, the credentials store): the
+ * TTL, single-flight re-validation, bounded staleness on read failures and all-or-nothing
+ * parsing described above, for any parser.
+ */
+export class VersionedCache<T> {
+  private copy: Copy<T> | undefined;
+  private refreshing: Promise<T> | undefined;
   private readonly now: () => number;
 
   constructor(
     private readonly store: AclStore,
-    private readonly opts: AclCacheOptions,
+    private readonly parse: (text: string) => T,
+    private readonly opts: AclCacheOptions & {
+      /** The value when the store has no such object yet (else a missing object is a read failure). */
+      readonly whenMissing?: () => T;
+      /** The error every failed lookup throws (→ deny / 503 by the caller). */
+      readonly unavailable: (message: string) => Error;
+      /** What is cached, for error messages. */
+      readonly what: string;
+    },
   ) {
     this.now = opts.now ?? Date.now;
   }
 
-  async table(): Promise<AccessTable> {
+  async get(): Promise<T> {
     const copy = this.copy;
-    if (copy && this.now() - copy.validatedAt < this.opts.ttlMs) return copy.table;
+    if (copy && this.now() - copy.validatedAt < this.opts.ttlMs) return copy.value;
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
   }
 
-  private async refresh(): Promise<AccessTable> {
+  private async refresh(): Promise<T> {
     const known = this.copy;
     let read;
     try {
       read = await withTimeout(this.store.read(known?.version), this.opts.readTimeoutMs, () => new Error(`timed out after ${this.opts.readTimeoutMs} ms`));
     } catch (e) {
-      if (known && this.now() - known.validatedAt < this.opts.maxStaleMs) return known.table;
+      const missing = (e as NodeJS.ErrnoException).code === 'ENOENT' || (e as Error).name === 'NoSuchKey'; // a file, or an S3 object
+      if (missing && this.opts.whenMissing) {
+        this.copy = undefined;
+        return this.opts.whenMissing();
+      }
+      if (known && this.now() - known.validatedAt < this.opts.maxStaleMs) return known.value;
       this.copy = undefined;
-      throw new AccessTableUnavailable(`access table unreadable at ${this.store.location}: ${(e as Error).message}`);
+      throw this.opts.unavailable(`${this.opts.what} unreadable at ${this.store.location}: ${(e as Error).message}`);
     }
     if (!read.changed && known) {
       known.validatedAt = this.now();
-      return known.table;
+      return known.value;
     }
-    if (!read.changed) throw new AccessTableUnavailable('store reported no change but nothing is cached');
+    if (!read.changed) throw this.opts.unavailable('store reported no change but nothing is cached');
     try {
-      const table = parseAccessTable(read.body);
-      this.copy = { table, version: read.version, validatedAt: this.now() };
-      return table;
+      const value = this.parse(read.body);
+      this.copy = { value, version: read.version, validatedAt: this.now() };
+      return value;
     } catch (e) {
       this.copy = undefined;
-      throw new AccessTableUnavailable(`access table at ${this.store.location} is malformed: ${(e as Error).message}`);
+      throw this.opts.unavailable(`${this.opts.what} at ${this.store.location} is malformed: ${(e as Error).message}`);
     }
+  }
+}
+
+/** The authorizer's copy of the access table. */
+export class AclCache extends VersionedCache<AccessTable> {
+  constructor(store: AclStore, opts: AclCacheOptions) {
+    super(store, parseAccessTable, { ...opts, what: 'access table', unavailable: (m) => new AccessTableUnavailable(m) });
+  }
+
+  table(): Promise<AccessTable> {
+    return this.get();
   }
 }

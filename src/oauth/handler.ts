@@ -10,7 +10,7 @@ import { ownKeys } from '../auth/keys.ts';
 import { LocalRingSigner, type JwtSigner } from '../auth/signer.ts';
 import { catalog } from '../catalog.ts';
 import { authConfig, keysDir, limitsConfig, oauthConfig } from '../config.ts';
-import { CredentialsCache, credentialsStore } from '../credentials/store.ts';
+import { credentialsCache, credentialsStore } from '../credentials/store.ts';
 import { errorFields, log } from '../log.ts';
 import { headerValue } from '../http/headers.ts';
 import { oauthResponse, publicJsonResponse } from '../http/response.ts';
@@ -43,10 +43,10 @@ async function failureStore(): Promise<FailureStore> {
 export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
   const auth = authConfig();
   const cfg = oauthConfig();
-  const secrets = new CredentialsCache(await credentialsStore(), cfg.credentialsTtlMs);
+  const secrets = credentialsCache(await credentialsStore(), cfg.credentialsTtlMs);
   const acl = new AclCache(await configuredAclStore(), { ttlMs: auth.aclTtlMs, maxStaleMs: auth.aclMaxStaleMs, readTimeoutMs: auth.aclReadTimeoutMs });
   return {
-    secrets: () => secrets.secrets(),
+    secrets: () => secrets.get(),
     accessTable: () => acl.table(),
     signer: await signer(),
     guard: new FailureGuard(cfg.maxFailures, cfg.failureWindowSec * 1000, Date.now, await failureStore()),
