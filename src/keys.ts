@@ -6,17 +6,14 @@
  * On AWS the public key and the page secret come from SSM parameters instead.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomicSync } from './atomic-file.ts';
 import path from 'node:path';
 
 export const KEY_FILES = { privateKey: 'jwt-private.pem', publicKey: 'jwt-public.pem', pageSecret: 'page-token.key' } as const;
 
-/** Write a file atomically with owner-only permissions; never overwrite an existing one. */
-function createSecretFile(file: string, content: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, content, { mode: 0o600, flag: 'wx' });
-  renameSync(tmp, file);
-}
+/** Write a key file atomically with owner-only permissions (callers create only missing files). */
+const createSecretFile = (file: string, content: string) => writeFileAtomicSync(file, content, 0o600);
 
 /** Make sure the local keys exist; returns their folder. Safe to call concurrently-ish (first writer wins). */
 export function ensureLocalKeys(dir: string): string {

@@ -13,7 +13,8 @@
  * follows a rotation or a retirement without a restart.
  */
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic-file.ts';
 import path from 'node:path';
 import { KEY_FILES, ensureLocalKeys } from '../keys.ts';
 import { RingView } from './ring-view.ts';
@@ -69,12 +70,6 @@ export function parseKeyRing(text: string): KeyRingFile {
   return ring;
 }
 
-function writeAtomically(file: string, content: string, mode: number): void {
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(tmp, content, { mode, flag: 'wx' });
-  renameSync(tmp, file);
-}
-
 export const ringPath = (dir: string) => path.join(dir, KEYRING_FILE);
 
 /** The ring of a keys folder, created from the historical key pair on first use. */
@@ -89,7 +84,7 @@ export function readKeyRing(dir: string): KeyRingFile {
       publicFile: KEY_FILES.publicKey, privateFile: KEY_FILES.privateKey,
     };
     try {
-      writeAtomically(file, `${JSON.stringify({ current: kid, keys: [first] }, null, 2)}\n`, 0o600);
+      writeFileAtomicSync(file, `${JSON.stringify({ current: kid, keys: [first] }, null, 2)}\n`, 0o600);
     } catch (e) {
       if (!existsSync(file)) throw e; // another process created it first: read theirs
     }
@@ -99,7 +94,7 @@ export function readKeyRing(dir: string): KeyRingFile {
 
 function saveKeyRing(dir: string, ring: KeyRingFile): void {
   parseKeyRing(JSON.stringify(ring));
-  writeAtomically(ringPath(dir), `${JSON.stringify(ring, null, 2)}\n`, 0o600);
+  writeFileAtomicSync(ringPath(dir), `${JSON.stringify(ring, null, 2)}\n`, 0o600);
 }
 
 /** A new P-256 key becomes current; the others keep verifying. Returns the new kid. */
@@ -110,8 +105,8 @@ export function rotateKey(dir: string, now = new Date()): RingKey {
   const key: RingKey = {
     kid, alg: 'ES256', created: now.toISOString(), status: 'active', publicFile: `key-${kid}.public.pem`, privateFile: `key-${kid}.private.pem`,
   };
-  writeAtomically(path.join(dir, key.publicFile), pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 0o600);
-  writeAtomically(path.join(dir, key.privateFile), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+  writeFileAtomicSync(path.join(dir, key.publicFile), pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(), 0o600);
+  writeFileAtomicSync(path.join(dir, key.privateFile), pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
   saveKeyRing(dir, { current: kid, keys: [...ring.keys, key] });
   return key;
 }

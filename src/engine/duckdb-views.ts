@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_TABLES, tableGlob, type LakeTable } from '../lake/layout.ts';
 import { sqlString } from '../lake/sql-text.ts';
+import { DAY_MS } from '../time.ts';
 
 const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
 
@@ -45,7 +46,6 @@ export function filesRelation(t: LakeTable, files: readonly string[]): string {
   return files.length ? `SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ${HIVE})` : emptyRelation(t);
 }
 
-const DAY_MS = 86_400_000;
 
 /** UTC days `YYYY-MM-DD` from the day of `from` to the day of `to`, inclusive. */
 export function daysBetween(from: Date, to: Date): string[] {

@@ -22,6 +22,7 @@ import { createLakeViews, daysBetween, filesRelation, narrowedFactRelation } fro
 import { keysetOf, pageParameters } from './keyset.ts';
 import type { Cell, QueryEngine, QueryParams, QueryRequest, QueryResult, Row } from './types.ts';
 import { integerCell, timestampCell } from './values.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface DuckDbOptions {
   readonly lakeDir: string;
@@ -74,7 +75,6 @@ function toCell(type: OutputType, value: unknown): Cell {
   }
 }
 
-const DAY_MS = 86_400_000;
 
 /** The range column (first key) of a keyset cursor, epoch ms. */
 function cursorTime(cursor: string, keys: number): number {

@@ -7,6 +7,7 @@ import type { NamedQuery } from '../catalog.ts';
 import type { QueryParams } from '../engine/types.ts';
 import { BadRequest } from '../errors.ts';
 import { CLIENT_ID } from '../ids.ts';
+import { DAY_MS } from '../time.ts';
 
 /** Who is asking, from the authorizer's context only (never from the request). */
 export interface ClientScope {
@@ -25,7 +26,6 @@ export interface ParsedRequest {
   readonly normalized: Readonly<Record<string, string | number>>;
 }
 
-const DAY_MS = 86_400_000;
 /** Instants outside [1970, 2100) are refused: no data exists there and they only invite overflow. */
 const MIN_MS = Date.UTC(1970, 0, 1);
 const MAX_MS = Date.UTC(2100, 0, 1);

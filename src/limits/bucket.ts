@@ -6,6 +6,7 @@
  * A refused request takes nothing: neither a token nor a unit of quota.
  */
 import type { Plan } from './plans.ts';
+import { DAY_MS } from '../time.ts';
 
 export interface ClientLimitState {
   /** Tokens in the bucket at `updatedMs`. */
@@ -20,7 +21,6 @@ export type LimitVerdict =
   | { readonly allowed: true; readonly state: ClientLimitState; readonly remainingToday: number }
   | { readonly allowed: false; readonly state: ClientLimitState; readonly reason: 'rate' | 'quota'; readonly retryAfterSeconds: number };
 
-const DAY_MS = 86_400_000;
 
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 

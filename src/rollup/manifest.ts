@@ -5,7 +5,8 @@
  * it is each object's key and ETag. A rollup day is usable only while the source fingerprint
  * is unchanged, the written rollup files are the ones recorded, and the build found the day exact.
  */
-import { readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomicSync } from '../atomic-file.ts';
 import path from 'node:path';
 
 /** One data file: name (local) or key (S3), and its size + mtime (local) or ETag (S3). */
@@ -69,10 +70,7 @@ export function readLocalManifest(lakeDir: string): RollupManifest {
 
 /** Written to a temporary file and renamed, so a reader never sees half a manifest. */
 export function writeLocalManifest(lakeDir: string, manifest: RollupManifest): void {
-  const file = path.join(lakeDir, MANIFEST_FILE);
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, `${JSON.stringify(manifest)}\n`);
-  renameSync(tmp, file);
+  writeFileAtomicSync(path.join(lakeDir, MANIFEST_FILE), `${JSON.stringify(manifest)}\n`);
 }
 
 export const partitionDir = (lakeDir: string, table: string, day: string): string => path.join(lakeDir, table, `dt=${day}`);

@@ -4,6 +4,7 @@
  * says which contiguous run of whole UTC days the rollup path reads; every other day of the
  * range is read raw by the same SQL.
  */
+import { DAY_MS } from '../time.ts';
 
 export type AnswerSource = 'rollup' | 'raw' | 'mixed';
 
@@ -26,7 +27,6 @@ export interface PlanOptions {
   readonly rawDaysMustBeUsable?: boolean;
 }
 
-const DAY_MS = 86_400_000;
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 
 const RAW: RollupPlan = { source: 'raw', spanDays: [], rawDays: [] };

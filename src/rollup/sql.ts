@@ -10,6 +10,7 @@ import { queriesDir } from '../config.ts';
 import { timestampLiteral, stringLiteral } from '../engine/athena-literals.ts';
 import { ROLLUP_TABLES, type LakeTable } from '../lake/layout.ts';
 import { compileNamedParams } from '../sql.ts';
+import { DAY_MS } from '../time.ts';
 
 export type RollupSqlKind = 'build' | 'check';
 
@@ -22,7 +23,6 @@ export function rollupSqlSource(kind: RollupSqlKind, table: string): string {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DAY_MS = 86_400_000;
 
 /**
  * The SQL of one kind for the days `days` (sorted `YYYY-MM-DD`): `[:day_from, :day_to)` spans
