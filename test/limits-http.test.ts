@@ -74,6 +74,17 @@ describe('limits and access log over HTTP (serverless offline, worker threads)',
       expect(Number(r.retryAfter)).to.be.at.least(1);
     }
     expect(other.map((r) => r.status)).to.deep.equal(Array(6).fill(200));
+    // Timing-free evidence of one shared state: the workers' decisions all landed in the one
+    // SQLite row of the client (a per-worker counter would leave none), and it counted exactly
+    // the requests that were served this UTC day (refused ones use no quota).
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(`${usageDir}/limits.db`);
+    try {
+      const row = db.prepare('SELECT used FROM client_limit WHERE client_id = ?').get(11) as { used: number } | undefined;
+      expect(row?.used).to.equal(served);
+    } finally {
+      db.close();
+    }
   });
 
   it('after Retry-After, the noisy client is served again', async () => {
