@@ -4,21 +4,21 @@
  * Every internal failure — keys or access table unavailable, an unexpected methodArn — denies.
  */
 import { randomUUID } from 'node:crypto';
-import { once } from '../once.ts';
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent, Context } from 'aws-lambda';
 import { AclCache } from '../acl/cache.ts';
+import { clientOfProviderSubject } from '../acl/model.ts';
 import { configuredAclStore } from '../acl/store.ts';
 import { catalog } from '../catalog.ts';
-import { clientOfProviderSubject } from '../acl/model.ts';
 import { authConfig, providerConfig } from '../config.ts';
-import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
-import { RemoteJwks } from './remote-jwks.ts';
-import { errorFields, log, useLambdaContext } from '../log.ts';
-import { decide, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
 import { loadUsageKeys, type UsageKeys } from '../limits/usage-key.ts';
+import { errorFields, log, useLambdaContext } from '../log.ts';
+import { once } from '../once.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
+import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
+import { decide, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
+import { RemoteJwks } from './remote-jwks.ts';
 import { bearerToken, peekToken, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './token.ts';
 
 /** Whose tokens the authorizer accepts: ours, and optionally one identity provider's (DESIGN §9). */
@@ -38,7 +38,7 @@ export class Authorizer {
     /** An identity provider's issuer, keys and claims; its tokens never verify with our keys, nor ours with its. */
     private readonly external?: Issuer,
   ) {
-    this.own = { keys: keys instanceof Map ? fixedKeys(keys) : (keys as KeySource), policy };
+    this.own = { keys: keys instanceof Map ? fixedKeys(keys) : (keys as KeySource), policy }; // a Map: tests and fixed key sets
     if (external && external.policy.issuer === policy.issuer) throw new Error('the identity provider must have an issuer of its own');
   }
 
@@ -68,7 +68,6 @@ export function providerIssuer(): Issuer | undefined {
     policy: { ...own, issuer: p.issuer, audience: p.audience, clientClaim: p.clientClaim },
   };
 }
-
 
 export async function createAuthorizer(): Promise<Authorizer> {
   const cfg = authConfig();
