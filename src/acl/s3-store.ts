@@ -5,6 +5,14 @@
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { AclRead, AclStore } from './store.ts';
 
+/** `s3://bucket/key` → its bucket and key; throws on anything else. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
+  if (!m) throw new Error(`${uri} is not s3://bucket/key`);
+  return { bucket: m[1]!, key: m[2]! };
+}
+
+/** A versioned text object in S3 (the access table, the credentials store, the rollups' record). */
 export class S3AclStore implements AclStore {
   constructor(
     private readonly client: S3Client,
@@ -13,9 +21,8 @@ export class S3AclStore implements AclStore {
   ) {}
 
   static fromUri(uri: string, client = new S3Client({})): S3AclStore {
-    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
-    if (!m) throw new Error(`${uri} is not s3://bucket/key`);
-    return new S3AclStore(client, m[1]!, m[2]!);
+    const { bucket, key } = parseS3Uri(uri);
+    return new S3AclStore(client, bucket, key);
   }
 
   /** Logged on failures: the key only, not the bucket (bucket names stay out of logs sent to clients anyway). */
@@ -28,7 +35,7 @@ export class S3AclStore implements AclStore {
       const out = await this.client.send(
         new GetObjectCommand({ Bucket: this.bucket, Key: this.key, ...(knownVersion ? { IfNoneMatch: knownVersion } : {}) }),
       );
-      if (!out.Body || !out.ETag) throw new Error('access table object without body or ETag');
+      if (!out.Body || !out.ETag) throw new Error('object without body or ETag');
       return { changed: true, version: out.ETag, body: await out.Body.transformToString('utf-8') };
     } catch (e) {
       const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;

@@ -14,7 +14,9 @@
  * So a changed source day is read raw within `ttlMs` of the change. Anything that cannot be
  * checked (record or listing unreadable) means raw: slower, never wrong.
  */
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { VersionedCache } from '../acl/cache.ts';
+import { parseS3Uri, S3AclStore } from '../acl/s3-store.ts';
 import { log } from '../log.ts';
 import { listPartitions } from './s3-listing.ts';
 import { emptyManifest, MANIFEST_FILE, parseManifest, sameMark, type FileMark, type PartitionMark, type RollupDay, type RollupManifest } from './manifest.ts';
@@ -36,6 +38,9 @@ export function monthsBetween(from: Date, to: Date): string[] {
   return months;
 }
 
+/** A record read slower than this counts as unreadable (the answer is then raw). */
+const RECORD_READ_TIMEOUT_MS = 2000;
+
 export interface S3FreshnessOptions {
   /** How long a listing or a validated record decides (ms). */
   readonly ttlMs: number;
@@ -43,8 +48,8 @@ export interface S3FreshnessOptions {
 }
 
 export class S3RollupFreshness {
-  private record: { manifest: RollupManifest; etag?: string; validatedAt: number } | undefined;
-  private recordLoad: Promise<RollupManifest> | undefined;
+  /** The record, re-validated with a conditional GET on its ETag once older than the TTL; never served stale. */
+  private readonly record: VersionedCache<RollupManifest>;
   private readonly listings = new Map<string, { at: number; days: Promise<Map<string, PartitionMark>> }>();
   private readonly now: () => number;
 
@@ -54,13 +59,19 @@ export class S3RollupFreshness {
     private readonly opts: S3FreshnessOptions,
   ) {
     this.now = opts.now ?? Date.now;
+    this.record = new VersionedCache(new S3AclStore(s3, bucket, MANIFEST_FILE), parseManifest, {
+      ttlMs: opts.ttlMs, maxStaleMs: 0, readTimeoutMs: RECORD_READ_TIMEOUT_MS, now: this.now,
+      whenMissing: emptyManifest, // no rollups built yet: every day is raw (until the record appears)
+      unavailable: (m) => new Error(m),
+      what: 'rollup record',
+    });
   }
 
   /** From `s3://bucket/rollups.json` (the record lives at the bucket's root). */
   static fromUri(uri: string, s3: S3Client, opts: S3FreshnessOptions): S3RollupFreshness {
-    const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\/(.+)$/.exec(uri);
-    if (!m || m[2] !== MANIFEST_FILE) throw new Error(`${uri} is not s3://bucket/${MANIFEST_FILE}`);
-    return new S3RollupFreshness(s3, m[1]!, opts);
+    const { bucket, key } = parseS3Uri(uri);
+    if (key !== MANIFEST_FILE) throw new Error(`${uri} is not s3://bucket/${MANIFEST_FILE}`);
+    return new S3RollupFreshness(s3, bucket, opts);
   }
 
   /**
@@ -71,7 +82,7 @@ export class S3RollupFreshness {
     try {
       const months = monthsBetween(from, to);
       const [manifest, sources, rollups] = await Promise.all([
-        this.manifest(),
+        this.record.get(),
         Promise.all(months.map((m) => this.listing(sourceTable, m))),
         Promise.all(months.map((m) => this.listing(rollupTable, m))),
       ]);
@@ -82,41 +93,6 @@ export class S3RollupFreshness {
     } catch (e) {
       log.warn('rollup freshness unavailable: reading raw', { error: (e as Error).name, message: (e as Error).message });
       return undefined;
-    }
-  }
-
-  /** The record, re-validated with If-None-Match once older than the TTL (single flight). */
-  private manifest(): Promise<RollupManifest> {
-    const r = this.record;
-    if (r && this.now() - r.validatedAt < this.opts.ttlMs) return Promise.resolve(r.manifest);
-    this.recordLoad ??= this.loadManifest().finally(() => {
-      this.recordLoad = undefined;
-    });
-    return this.recordLoad;
-  }
-
-  private async loadManifest(): Promise<RollupManifest> {
-    const known = this.record;
-    const validatedAt = this.now();
-    try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: MANIFEST_FILE, ...(known?.etag ? { IfNoneMatch: known.etag } : {}) }));
-      if (!out.Body || !out.ETag) throw new Error('rollup record without body or ETag');
-      const manifest = parseManifest(await out.Body.transformToString('utf-8'));
-      this.record = { manifest, etag: out.ETag, validatedAt };
-      return manifest;
-    } catch (e) {
-      const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-      if ((status === 304 || (e as Error).name === 'NotModified') && known) {
-        this.record = { ...known, validatedAt };
-        return known.manifest;
-      }
-      if ((e as Error).name === 'NoSuchKey') {
-        // No rollups built yet: every day is raw (until the record appears).
-        this.record = { manifest: emptyManifest(), validatedAt };
-        return this.record.manifest;
-      }
-      this.record = undefined; // a record that cannot be read is not trusted from memory
-      throw e;
     }
   }
 
