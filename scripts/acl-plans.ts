@@ -7,6 +7,7 @@
 import { parseArgs } from 'node:util';
 import { AccessTableError, type AccessTable } from '../src/acl/model.ts';
 import { plans } from '../src/limits/plans.ts';
+import { STAGE_NAME } from '../src/ids.ts';
 
 export const PLAN_USAGE = '| plans [--json] | plan <client> <plan> | sync --stage <stage> [--region <region>]';
 
@@ -32,7 +33,7 @@ export async function syncCommand(args: readonly string[], table: AccessTable): 
     throw new AccessTableError((e as Error).message);
   }
   const stage = values.stage;
-  if (!stage || !/^[a-z][a-z0-9]{0,15}$/.test(stage)) throw new AccessTableError('sync needs --stage <stage> (lower-case letters and digits)');
+  if (!stage || !STAGE_NAME.test(stage)) throw new AccessTableError('sync needs --stage <stage> (lower-case letters and digits)');
   const [{ APIGatewayClient }, { SSMClient, GetParameterCommand }, { syncUsageKeys }, { UsageKeys }] = await Promise.all([
     import('@aws-sdk/client-api-gateway'), import('@aws-sdk/client-ssm'), import('../src/limits/sync.ts'), import('../src/limits/usage-key.ts'),
   ]);

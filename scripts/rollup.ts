@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { lakeDir } from '../src/config.ts';
 import { buildRollups } from '../src/rollup/build.ts';
+import { STAGE_NAME } from '../src/ids.ts';
 
 const USAGE = 'usage: npm run rollup [-- --stage <stage> [--region <region>]]';
 let values;
@@ -32,7 +33,7 @@ if (values.stage === undefined) {
     );
   }
 } else {
-  if (!/^[a-z][a-z0-9]{0,15}$/.test(values.stage)) {
+  if (!STAGE_NAME.test(values.stage)) {
     console.error(`rollup: --stage must be lower-case letters and digits\n${USAGE}`);
     process.exit(2);
   }

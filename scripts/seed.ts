@@ -7,12 +7,13 @@
  * Athena (npm run rollup -- --stage). Needs AWS credentials for that stage.
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
 import { lakeDir } from '../src/config.ts';
 import { Progress } from '../src/progress.ts';
 import { describeCatalog, lakeFiles, planSeed, runCrawlers, uploadFiles } from '../src/aws/seed.ts';
+import { STAGE_NAME } from '../src/ids.ts';
+import { stackName, stackOutputs } from '../src/aws/stack.ts';
 
 const USAGE = 'usage: npm run seed -- --stage <stage> [--region <region>] [--dry-run] [--no-crawl] [--no-rollup] [--lake <dir>]';
 let values;
@@ -28,18 +29,14 @@ try {
   console.error(`seed: ${(e as Error).message}\n${USAGE}`);
   process.exit(2);
 }
-if (!values.stage || !/^[a-z][a-z0-9]{0,15}$/.test(values.stage)) {
+if (!values.stage || !STAGE_NAME.test(values.stage)) {
   console.error(`seed: --stage is required (lower-case letters and digits)\n${USAGE}`);
   process.exit(2);
 }
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
-const stackName = `lakegate-${values.stage}`;
-
-const cfn = new CloudFormationClient({ region });
-const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: stackName }));
-const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+const outputs = await stackOutputs(values.stage, region);
 const bucket = outputs.DataBucketName;
-if (!bucket) throw new Error(`stack ${stackName} has no DataBucketName output: deploy it first (npx serverless deploy --stage ${values.stage})`);
+if (!bucket) throw new Error(`stack ${stackName(values.stage)} has no DataBucketName output: deploy it first (npx serverless deploy --stage ${values.stage})`);
 
 const lake = values.lake ?? lakeDir();
 const s3 = new S3Client({ region });

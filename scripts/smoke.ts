@@ -8,10 +8,11 @@
  * `N passed, N failed`. Exits non-zero if any step failed. Needs AWS credentials for the stage.
  */
 import { parseArgs } from 'node:util';
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { catalog } from '../src/catalog.ts';
 import { smokeApi, smokeCrawler, smokeReport, smokeToken, type SmokeStep } from '../src/aws/smoke.ts';
+import { STAGE_NAME } from '../src/ids.ts';
+import { stackName, stackOutputs } from '../src/aws/stack.ts';
 
 const USAGE = 'usage: npm run smoke -- --stage <stage> [--region <region>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--no-crawl]';
 function fail(message: string): never {
@@ -28,17 +29,15 @@ try {
 } catch (e) {
   fail((e as Error).message);
 }
-if (!values.stage || !/^[a-z][a-z0-9]{0,15}$/.test(values.stage)) fail('--stage is required (lower-case letters and digits)');
+if (!values.stage || !STAGE_NAME.test(values.stage)) fail('--stage is required (lower-case letters and digits)');
 const day = /^\d{4}-\d{2}-\d{2}$/;
 const from = values.from ?? '2024-03-01';
 const to = values.to ?? '2024-03-08';
 if (!day.test(from) || !day.test(to)) fail('--from and --to are YYYY-MM-DD');
 
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
-const stackName = `lakegate-${values.stage}`;
-const { Stacks } = await new CloudFormationClient({ region }).send(new DescribeStacksCommand({ StackName: stackName }));
-const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-const baseUrl = outputs.ServiceEndpoint ?? fail(`stack ${stackName} has no ServiceEndpoint output: deploy it first`);
+const outputs = await stackOutputs(values.stage, region);
+const baseUrl = outputs.ServiceEndpoint ?? fail(`stack ${stackName(values.stage)} has no ServiceEndpoint output: deploy it first`);
 
 const steps: SmokeStep[] = [];
 let token = process.env.LAKEGATE_SMOKE_TOKEN;

@@ -8,7 +8,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { usageConfig } from '../src/config.ts';
-import { CLIENT_ID } from '../src/ids.ts';
+import { CLIENT_ID, STAGE_NAME } from '../src/ids.ts';
 import type { AccessRecord } from '../src/usage/record.ts';
 import { formatTable, parseAccessLog, parseSince, usageReport } from '../src/usage/report.ts';
 
@@ -38,7 +38,7 @@ try {
   fail((e as Error).message);
 }
 if (values.client !== undefined && !CLIENT_ID.test(values.client)) fail('--client takes a client id (a whole number)');
-if (values.stage !== undefined && !/^[a-z][a-z0-9]{0,15}$/.test(values.stage)) fail('--stage takes a stage name (lower-case letters and digits)');
+if (values.stage !== undefined && !STAGE_NAME.test(values.stage)) fail('--stage takes a stage name (lower-case letters and digits)');
 
 let records: AccessRecord[];
 if (values.stage) {

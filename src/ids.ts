@@ -11,3 +11,6 @@ export const SCOPE_NAME = QUERY_NAME;
 
 /** A client's id at an identity provider (Cognito app client ids, Auth0 `…|…` ids): printable, no spaces, bounded. */
 export const PROVIDER_CLIENT_ID = /^[A-Za-z0-9._:@|-]{1,256}$/;
+
+/** A deployment stage (`prod`, `staging`): it names the Glue database, the workgroup, crawlers and functions. */
+export const STAGE_NAME = /^[a-z][a-z0-9]{0,15}$/;

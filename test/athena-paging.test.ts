@@ -10,7 +10,7 @@
 import { expect } from 'chai';
 import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
-  type GetQueryResultsCommandOutput, type StartQueryExecutionCommandInput,
+  type StartQueryExecutionCommandInput,
 } from '@aws-sdk/client-athena';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBTimestampValue } from '@duckdb/node-api';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,6 +21,7 @@ import { createLakeViews } from '../src/engine/duckdb-views.ts';
 import { setEngine } from '../src/engine/index.ts';
 import { QueryStillRunning, type QueryParams, type QueryRequest, type Row } from '../src/engine/types.ts';
 import { queryHandler } from '../src/http/handler.ts';
+import { resultsPage } from './helpers/athena.ts';
 import { apiEvent } from './helpers/api.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { testLake } from './helpers/lake.ts';
@@ -73,21 +74,10 @@ class DuckBackedAthena {
     athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId: string }) => ({
       QueryExecution: { QueryExecutionId: input.QueryExecutionId, Status: { State: this.state }, Statistics: { DataScannedInBytes: 1 } },
     }));
-    athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string; MaxResults?: number; NextToken?: string }): GetQueryResultsCommandOutput => {
+    athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId: string; MaxResults?: number; NextToken?: string }) => {
       const text = this.results.get(input.QueryExecutionId);
       if (!text) throw Object.assign(new Error('unknown execution'), { name: 'InvalidRequestException' });
-      const start = input.NextToken ? Number(input.NextToken) : 0;
-      const max = input.MaxResults ?? 1000;
-      if (max > 1000) throw new Error('MaxResults over 1000');
-      const end = Math.min(text.length, start + max);
-      return {
-        $metadata: {},
-        ResultSet: {
-          ResultSetMetadata: { ColumnInfo: this.query.columns.map((c) => ({ Name: c.name, Type: c.type })) as never },
-          Rows: text.slice(start, end).map((Data) => ({ Data })),
-        },
-        ...(end < text.length ? { NextToken: String(end) } : {}),
-      };
+      return resultsPage(this.query.columns, text, input);
     });
   }
 

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
-  type GetQueryExecutionCommandOutput, type GetQueryResultsCommandOutput,
+  type GetQueryExecutionCommandOutput,
 } from '@aws-sdk/client-athena';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,6 +21,7 @@ import { EngineBusy, EngineFailure, RangeTooExpensive } from '../src/errors.ts';
 import { queryHandler } from '../src/http/handler.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { testLake } from './helpers/lake.ts';
+import { resultsPage } from './helpers/athena.ts';
 import { apiEvent } from './helpers/api.ts';
 
 const athena = mockClient(AthenaClient);
@@ -75,20 +76,7 @@ function serveResults(query: NamedQuery, rows: Row[]) {
       return t === undefined ? {} : { VarCharValue: t };
     })),
   ];
-  athena.on(GetQueryResultsCommand).callsFake((input: { MaxResults?: number; NextToken?: string }): GetQueryResultsCommandOutput => {
-    const start = input.NextToken ? Number(input.NextToken.slice('page-'.length)) : 0;
-    const max = input.MaxResults ?? 1000;
-    if (max > 1000) throw new Error('MaxResults over 1000');
-    const end = Math.min(text.length, start + max);
-    return {
-      $metadata: {},
-      ResultSet: {
-        ResultSetMetadata: { ColumnInfo: query.columns.map((c) => ({ Name: c.name, Type: c.type })) as never },
-        Rows: text.slice(start, end).map((Data) => ({ Data })),
-      },
-      ...(end < text.length ? { NextToken: `page-${end}` } : {}),
-    };
-  });
+  athena.on(GetQueryResultsCommand).callsFake((input: { MaxResults?: number; NextToken?: string }) => resultsPage(query.columns, text, input));
 }
 
 function awsError(name: string) {

@@ -18,8 +18,6 @@ import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../lake/layout.ts';
 import { staleDays, type RollupBuildReport } from './build.ts';
 import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type RollupDay, type RollupManifest } from './manifest.ts';
 import { listPartitions } from './s3-listing.ts';
-
-export { listPartitions };
 import { rollupSqlForDays } from './sql.ts';
 import { stringLiteral } from '../engine/athena-literals.ts';
 
@@ -147,10 +145,8 @@ async function putManifest(s3: S3Client, bucket: string, manifest: RollupManifes
 
 /** The stage's bucket, workgroup and database from its stack outputs (as `npm run seed` finds them). */
 export async function rebuildStageRollups({ stage, region }: { stage: string; region: string }): Promise<RollupBuildReport[]> {
-  const { CloudFormationClient, DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
-  const cfn = new CloudFormationClient({ region });
-  const { Stacks } = await cfn.send(new DescribeStacksCommand({ StackName: `lakegate-${stage}` }));
-  const outputs = Object.fromEntries((Stacks?.[0]?.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+  const { stackOutputs } = await import('../aws/stack.ts');
+  const outputs = await stackOutputs(stage, region);
   const bucket = outputs.DataBucketName;
   const workGroup = outputs.AthenaWorkGroupName ?? `lakegate-${stage}`;
   const database = outputs.GlueDatabaseName ?? `lakegate_${stage}`;
