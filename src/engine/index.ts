@@ -3,16 +3,14 @@
  * scope keeps it alive across warm Lambda invocations and serverless-offline requests.
  */
 import { engineConfig, lakeDir } from '../config.ts';
+import { lazy } from '../once.ts';
 import type { QueryEngine } from './types.ts';
 
-let engine: Promise<QueryEngine> | undefined;
+/** A failed start is retried by the next request, not cached. */
+const engine = lazy(createEngine);
 
 export function getEngine(): Promise<QueryEngine> {
-  engine ??= createEngine().catch((e) => {
-    engine = undefined; // a failed start is retried by the next request, not cached
-    throw e;
-  });
-  return engine;
+  return engine.get();
 }
 
 async function createEngine(): Promise<QueryEngine> {
@@ -28,5 +26,5 @@ async function createEngine(): Promise<QueryEngine> {
 
 /** For tests: use this engine instead of the configured one. */
 export function setEngine(e: QueryEngine | undefined): void {
-  engine = e ? Promise.resolve(e) : undefined;
+  engine.set(e);
 }

@@ -1,17 +1,10 @@
 /** The process's page-token sealer, with its secret from configuration (read once). */
 import { keysDir, pageTokenConfig } from '../config.ts';
 import { readKeyFile } from '../keys.ts';
+import { once } from '../once.ts';
 import { PageTokens } from './page-token.ts';
 
-let tokens: Promise<PageTokens> | undefined;
-
-export function pageTokens(): Promise<PageTokens> {
-  tokens ??= load().catch((e) => {
-    tokens = undefined;
-    throw e;
-  });
-  return tokens;
-}
+export const pageTokens = once(load);
 
 async function load(): Promise<PageTokens> {
   const cfg = pageTokenConfig();

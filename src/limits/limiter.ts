@@ -7,6 +7,7 @@ import { limitsConfig } from '../config.ts';
 import { QuotaExceeded, RateLimited } from '../errors.ts';
 import { planNamed } from './plans.ts';
 import { MemoryLimitStore, SqliteLimitStore, type LimitStore } from './store.ts';
+import { lazy } from '../once.ts';
 
 export type Clock = () => number;
 
@@ -24,22 +25,19 @@ export class Limiter {
   }
 }
 
-let configured: Promise<Limiter | null> | undefined;
+/** A store that cannot be opened fails the request (500: fail closed); the next one retries it. */
+const configured = lazy(async (): Promise<Limiter | null> => {
+  const cfg = limitsConfig();
+  if (!cfg.enabled) return null;
+  return new Limiter(cfg.database === ':memory:' ? new MemoryLimitStore() : await SqliteLimitStore.open(cfg.database));
+});
 
 /** The process's limiter from configuration: null when limits are off (AWS, in-process tests). */
 export function getLimiter(): Promise<Limiter | null> {
-  configured ??= (async () => {
-    const cfg = limitsConfig();
-    if (!cfg.enabled) return null;
-    return new Limiter(cfg.database === ':memory:' ? new MemoryLimitStore() : await SqliteLimitStore.open(cfg.database));
-  })().catch((e) => {
-    configured = undefined; // the request fails (500: fail closed); the next one retries the store
-    throw e;
-  });
-  return configured;
+  return configured.get();
 }
 
 /** For tests and the bench: use this limiter (null = none) instead of the configured one. */
 export function setLimiter(limiter: Limiter | null | undefined): void {
-  configured = limiter === undefined ? undefined : Promise.resolve(limiter);
+  configured.set(limiter);
 }
