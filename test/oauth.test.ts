@@ -11,7 +11,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
-import { AclCache } from '../src/acl/cache.ts';
 import { applyCommand, parseCommand } from '../src/acl/edit.ts';
 import { serializeAccessTable, parseAccessTable, type AccessRule } from '../src/acl/model.ts';
 import { Authorizer } from '../src/auth/authorizer.ts';
@@ -30,6 +29,7 @@ import { OAuthError, parseTokenRequest, type RawTokenRequest } from '../src/oaut
 import { issueToken, type TokenServiceDeps } from '../src/oauth/token-service.ts';
 import { startGateway, type Gateway } from '../scripts/gateway.ts';
 import { testLake, scratchPath } from './helpers/lake.ts';
+import { fixedAccessTable } from './helpers/acl.ts';
 
 const run = promisify(execFile);
 const NAMES = [...catalog().keys()];
@@ -162,7 +162,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       expect(p.exp! - p.iat!).to.equal(3600);
       expect(p.jti).to.match(/^[0-9a-f-]{36}$/);
       expect(p).to.not.have.property('scope');
-      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, aclOf(RULES), NAMES);
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, fixedAccessTable(RULES), NAMES);
       expect((await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`)).effect).to.equal('Allow');
     });
 
@@ -191,7 +191,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       const answer = await issueToken(request('4', secretOf(4), { scope: ['count_orders_by_range'] }), deps());
       expect(answer.scope).to.equal('count_orders_by_range');
       expect((jwt.decode(answer.access_token) as jwt.JwtPayload).scope).to.equal('count_orders_by_range');
-      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, aclOf(RULES), NAMES);
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, fixedAccessTable(RULES), NAMES);
       const decision = await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`);
       expect(decision.effect).to.equal('Allow');
       expect(decision.resources).to.deep.equal([`${API}/GET/count_orders_by_range`]); // API Gateway answers 403 on any other method
@@ -239,7 +239,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       const dir = ensureLocalKeys(scratchPath('ring'));
       const signer = new LocalRingSigner(dir, 0);
       const ring = new LocalKeyRing(dir, 0);
-      const authorizer = new Authorizer(ringKeys(ring), POLICY, aclOf(RULES), NAMES);
+      const authorizer = new Authorizer(ringKeys(ring), POLICY, fixedAccessTable(RULES), NAMES);
       const claims = () => ({ sub: '4', iss: ISSUER, aud: AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
       const first = readKeyRing(dir).current;
       const before = await signer.sign(claims());
@@ -281,7 +281,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
     it("a token signed right after a rotation verifies before the authorizer's ring TTL runs out (unknown kid → one re-check, at most one a second)", async () => {
       const dir = ensureLocalKeys(scratchPath('ring-warm'));
       const clock = { t: 1_000_000 };
-      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(dir, 60_000, () => clock.t)), POLICY, aclOf(RULES), NAMES);
+      const authorizer = new Authorizer(ringKeys(new LocalKeyRing(dir, 60_000, () => clock.t)), POLICY, fixedAccessTable(RULES), NAMES);
       const signer = new LocalRingSigner(dir, 0);
       const claims = () => ({ sub: '4', iss: ISSUER, aud: AUDIENCE, iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 600 });
       const effect = async (t: string) => authorizer.decide(`Bearer ${t}`, `${API}/GET/whoami`).then((d) => d.effect, (e: Error) => e.message);
@@ -311,7 +311,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
     after(() => server.close());
 
     const authorizer = () =>
-      new Authorizer(ringKeys(new LocalKeyRing(ours, 0)), POLICY, aclOf(RULES), NAMES, {
+      new Authorizer(ringKeys(new LocalKeyRing(ours, 0)), POLICY, fixedAccessTable(RULES), NAMES, {
         keys: new RemoteJwks({ url, fetchTimeoutMs: 2000, refetchCooldownMs: 30_000, refreshIntervalMs: 600_000, maxStaleMs: 3_600_000 }),
         policy: { ...POLICY, ...IDP, clientClaim: 'client_id' },
       });
@@ -349,10 +349,6 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
   });
 });
 
-function aclOf(rules: AccessRule[]): AclCache {
-  const body = serializeAccessTable(rules);
-  return new AclCache({ location: 'memory', read: async () => ({ changed: true as const, version: '1', body }) }, { ttlMs: 60_000, maxStaleMs: 60_000, readTimeoutMs: 1000 });
-}
 
 describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function () {
   this.timeout(180_000);

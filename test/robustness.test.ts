@@ -25,6 +25,7 @@ import { openDuckDb, runAll } from './helpers/engine.ts';
 import { scratchPath, testLake } from './helpers/lake.ts';
 import { apiEvent, SpyEngine } from './helpers/api.ts';
 import { AUDIENCE, ecKey, hmacRaw, ISSUER, mint, signRaw } from './helpers/tokens.ts';
+import { fixedAccessTable } from './helpers/acl.ts';
 
 const NAMES = [...catalog().keys()];
 const ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod/GET/count_orders_by_range';
@@ -121,11 +122,7 @@ describe('robustness', function () {
       { client_id: 4, enabled: true, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366 },
       { client_id: 13, enabled: false, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366 },
     ];
-    const store = { location: 'memory', read: async () => ({ changed: true as const, version: '1', body: serializeAccessTable(rules) }) };
-    const authorizer = new Authorizer(
-      new Map([[ours.kid, publicVerificationKey(ours.publicPem)]]), POLICY,
-      new AclCache(store, { ttlMs: 60_000, maxStaleMs: 60_000, readTimeoutMs: 1000 }), NAMES,
-    );
+    const authorizer = new Authorizer(new Map([[ours.kid, publicVerificationKey(ours.publicPem)]]), POLICY, fixedAccessTable(rules), NAMES);
     const handler = tokenAuthorizerHandler(async () => authorizer);
     const decide = async (header: string) =>
       handler({ type: 'TOKEN', authorizationToken: header, methodArn: ARN }).then(

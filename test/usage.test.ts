@@ -10,8 +10,7 @@ import {
 } from '@aws-sdk/client-cloudwatch-logs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { AclCache } from '../src/acl/cache.ts';
-import { serializeAccessTable, type AccessRule } from '../src/acl/model.ts';
+import type { AccessRule } from '../src/acl/model.ts';
 import { Authorizer, tokenAuthorizerHandler } from '../src/auth/authorizer.ts';
 import { publicVerificationKey } from '../src/auth/token.ts';
 import { catalog } from '../src/catalog.ts';
@@ -31,6 +30,7 @@ import type { AccessRecord } from '../src/usage/record.ts';
 import { formatTable, parseAccessLog, parseSince, percentile, usageReport } from '../src/usage/report.ts';
 import { apiEvent } from './helpers/api.ts';
 import { AUDIENCE, ecKey, ISSUER, mint } from './helpers/tokens.ts';
+import { fixedAccessTable } from './helpers/acl.ts';
 
 const NAMES = [...catalog().keys()];
 const ROW_VALUE = 'ROW-VALUE-Quilmes-7f3a'; // a cell value that must never reach a log line
@@ -69,11 +69,10 @@ describe('usage: access log and metrics', () => {
     { client_id: 3, enabled: true, allowed_queries: ['count_orders_by_range'], row_scope: 'own', max_range_days: 31, plan: 'basic' },
     { client_id: 13, enabled: false, allowed_queries: ['*'], row_scope: 'own', max_range_days: 366 },
   ];
-  const store = { location: 'memory', read: async () => ({ changed: true as const, version: '1', body: serializeAccessTable(rules) }) };
   const authorizer = new Authorizer(
     new Map([[key.kid, publicVerificationKey(key.publicPem)]]),
     { issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 30, maxTokenBytes: 4096, maxAgeSec: 86400 },
-    new AclCache(store, { ttlMs: 60_000, maxStaleMs: 60_000, readTimeoutMs: 1000 }), NAMES,
+    fixedAccessTable(rules), NAMES,
   );
   const authorize = tokenAuthorizerHandler(async () => authorizer, async () => new UsageKeys(USAGE_SECRET));
   const arn = (q: string) => `arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod/GET/${q}`;
