@@ -1,3 +1,4 @@
+import { withCors } from '../src/http/cors.ts';
 import { jwksHandler } from '../src/oauth/handler.ts';
 
-export const handler = jwksHandler();
+export const handler = withCors(jwksHandler());

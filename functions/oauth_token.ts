@@ -1,3 +1,4 @@
+import { withCors } from '../src/http/cors.ts';
 import { oauthTokenHandler } from '../src/oauth/handler.ts';
 
-export const handler = oauthTokenHandler();
+export const handler = withCors(oauthTokenHandler());

@@ -1,7 +1,7 @@
 /**
  * Starts the real gateway — `serverless offline` with the real authorizer and handlers,
  * bundled by serverless-esbuild — on free loopback ports, over a lake and keys of the test's
- * own, and waits for "Server ready".
+ * own, and waits for the local plugin's ready line (serverless/offline-gateway.cjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,8 +20,20 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** What serverless/offline-gateway.cjs prints once the gateway serves. */
+export const READY_LINE = 'lakegate gateway ready on';
+
+/**
+ * The environment every local gateway runs with (`npm start` and the harness alike):
+ * serverless-offline's own narration of each request (three lines through the framework's
+ * logger, most of a warm request's cost) is left out; the handlers' access lines remain.
+ */
+export const GATEWAY_ENVIRONMENT = { SLS_LOG_LEVEL: process.env.SLS_LOG_LEVEL ?? 'warning' };
+
 export interface Gateway {
   readonly url: string;
+  /** Where serverless-offline's Lambda Invoke API would listen (kept closed by serverless/offline-gateway.cjs). */
+  readonly lambdaUrl: string;
   /** The serverless-offline process (its worker threads included), for memory readings. */
   readonly pid: number;
   /** Settles when the gateway process exits (for callers that must notice an early death). */
@@ -44,6 +56,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
       LAKEGATE_BUILD_DIR: buildDir,
       LAKEGATE_WATCH_IGNORE: '**', // no rebuild under a running test or measurement
       TMPDIR: tmpDir,
+      ...GATEWAY_ENVIRONMENT,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,7 +69,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway not ready after ${timeoutMs} ms:\n${output}`)), timeoutMs);
     const check = () => {
-      if (output.includes('Server ready')) {
+      if (output.includes(READY_LINE)) {
         clearTimeout(timer);
         resolve();
       }
@@ -74,6 +87,7 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    lambdaUrl: `http://127.0.0.1:${lambdaPort}`,
     pid: child.pid!,
     exited,
     output: () => output,

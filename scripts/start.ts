@@ -13,7 +13,7 @@ import { DEFAULT_ACCESS_LOG, keysDir, lakeDir } from '../src/config.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
 import { generateLake } from '../fake-data/generate.ts';
 import { DEFAULT_SEED } from '../fake-data/defaults.ts';
-import { gatewayTempDir } from './gateway.ts';
+import { GATEWAY_ENVIRONMENT, gatewayTempDir } from './gateway.ts';
 
 ensureLocalKeys(keysDir());
 if (!existsSync(path.join(lakeDir(), 'lake.json'))) {
@@ -27,6 +27,7 @@ const bin = path.join('node_modules', '.bin', 'serverless');
 // The plans are enforced and every request appended to the access log (`npm run usage` reads it);
 // both live in the git-ignored .usage/ folder, shared by every serverless-offline worker thread.
 const usageEnv = {
+  ...GATEWAY_ENVIRONMENT,
   LAKEGATE_LIMITS: process.env.LAKEGATE_LIMITS ?? 'on',
   LAKEGATE_ACCESS_LOG_FILE: process.env.LAKEGATE_ACCESS_LOG_FILE ?? DEFAULT_ACCESS_LOG,
   // node:sqlite (the shared limiter state) is stable in use but still flagged experimental in

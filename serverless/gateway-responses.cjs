@@ -24,6 +24,11 @@ const GATEWAY_RESPONSES = [
   { id: 'QuotaExceededResponse', type: 'QUOTA_EXCEEDED', status: 429, code: 'quota_exceeded', message: "this client's daily quota is used up; it resets at 00:00 UTC", headers: { 'Retry-After': '3600' } },
   // No API key for the client on this stage: the operator has not run `npm run acl -- sync --stage S` since adding it.
   { id: 'InvalidApiKeyResponse', type: 'INVALID_API_KEY', status: 403, code: 'forbidden', message: 'this client has no usage plan on this stage' },
+  { id: 'RequestTooLargeResponse', type: 'REQUEST_TOO_LARGE', status: 413, code: 'request_too_large', message: 'the request is too large' },
+  // The local gateway's own (API Gateway has no such response type): a method a known path does
+  // not take, and request headers over Node's 16 KB (API Gateway refuses over 10 KB as DEFAULT_4XX).
+  { type: 'METHOD_NOT_ALLOWED', status: 405, code: 'method_not_allowed', message: 'this path answers GET (and HEAD) only', localOnly: true },
+  { type: 'REQUEST_HEADER_FIELDS_TOO_LARGE', status: 431, code: 'request_too_large', message: "the request's headers are too large", localOnly: true },
 ];
 
 const body = (r) => JSON.stringify({ error: { code: r.code, message: r.message } });
@@ -33,7 +38,7 @@ function resources(origins) {
   const cors = fixedCorsHeaders(origins);
   const parameters = (r) => Object.fromEntries(Object.entries({ ...cors, ...r.headers }).map(([k, v]) => [`gatewayresponse.header.${k}`, `'${v}'`]));
   return Object.fromEntries(
-    GATEWAY_RESPONSES.map((r) => [
+    GATEWAY_RESPONSES.filter((r) => !r.localOnly).map((r) => [
       r.id,
       {
         Type: 'AWS::ApiGateway::GatewayResponse',

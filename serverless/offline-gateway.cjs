@@ -1,32 +1,48 @@
 /**
- * Local plugin: makes serverless-offline's gateway answer like the deployed API Gateway on the
- * two points where its defaults differ from our template:
+ * Local plugin: makes serverless-offline's gateway answer like the deployed API Gateway, and
+ * keeps the authorizer the only way into a handler. Only the `offline` command loads it into
+ * effect; packaging and deploying are untouched. Nothing of serverless-offline is copied or
+ * patched on disk: it hooks the hapi servers serverless-offline creates (CommonJS: one hapi
+ * module per resolved path, so patching its Server prototype reaches them).
  *
- * - CORS. serverless-offline 14 adds an `onPreResponse` hook to its HTTP server that reflects
- *   any Origin with `Access-Control-Allow-Credentials: true` on every answer of a REST (`http`)
- *   route, with no option to turn it off. This plugin puts the API's own policy
- *   (src/http/cors.ts: the allow-list of LAKEGATE_CORS_ORIGINS, no credentials) in its place.
- * - The gateway's own errors. The authorizer's 401/403, unknown paths and gateway 5xx get the
- *   bodies and headers of serverless/gateway-responses.cjs instead of hapi's.
- *
- * It replaces serverless-offline's hook when the HTTP server registers it (hapi's
- * `server.ext`), so nothing of serverless-offline is copied or patched on disk. Only the
- * `offline` command loads it into effect; packaging and deploying are untouched.
+ * - One door. serverless-offline also serves the Lambda Invoke API on `lambdaPort` (3002), which
+ *   runs any function with any event, an authorizer context the caller makes up included, and
+ *   answers CORS for any origin. That server never listens here. The authorizer's context is
+ *   sealed with a key made at each start (src/auth/context-seal.ts), and a handler running
+ *   under serverless-offline refuses a context without a valid seal.
+ * - CORS. serverless-offline 14 reflects any Origin with `Access-Control-Allow-Credentials: true`
+ *   on every answer, with no option to turn it off. Its hook is replaced by the API's policy
+ *   (src/http/cors.ts: the allow-list of LAKEGATE_CORS_ORIGINS, no credentials), on every answer
+ *   and every preflight, including its catch-all route and hapi's own preflight handling.
+ * - The gateway's own errors. The authorizer's 401/403, unknown paths, wrong methods, oversized
+ *   requests and gateway 5xx get the API's error bodies (serverless/gateway-responses.cjs).
+ * - Quiet and ready. Requests are not narrated by serverless-offline (SLS_LOG_LEVEL, set by the
+ *   gateway launcher, harness/gateway.ts); the plugin prints one line when it is serving.
+ * - In-process code reloads. Handlers run in serverless-offline's process (`useInProcess`):
+ *   after serverless-esbuild rebuilds, the old bundles are dropped from Node's module cache and
+ *   the process-wide engine is let go (src/process-shared.ts), so the next request runs new code.
  */
+const { randomBytes } = require('node:crypto');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { corsConfig } = tsxRequire('../src/config.ts', __filename);
-const { corsHeaders, fixedCorsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
+const { corsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
 const { GATEWAY_RESPONSES, gatewayResponseBody } = require('./gateway-responses.cjs');
 
+const byType = (type) => GATEWAY_RESPONSES.find((r) => r.type === type);
 const byStatus = (status) => GATEWAY_RESPONSES.find((r) => r.status === status);
-const DEFAULT_5XX = GATEWAY_RESPONSES.find((r) => r.type === 'DEFAULT_5XX');
-const DEFAULT_4XX = GATEWAY_RESPONSES.find((r) => r.type === 'DEFAULT_4XX');
 
 /** serverless-offline's own CORS hook, recognised by what it does. */
 const isOfflineCorsHook = (event, method) =>
   event === 'onPreResponse' && typeof method === 'function' && /access-control-allow-credentials/.test(String(method));
+
+/** The Lambda Invoke API's routes (`POST /2015-03-31/functions/{functionName}/invocations`, invoke-async). */
+const isLambdaInvokeRoute = (route) => /^\/\d{4}-\d{2}-\d{2}\/functions\//.test(String(route?.path ?? ''));
+
+/** The header of the process-wide values shared by every function bundle (src/process-shared.ts). */
+const PROCESS_SHARED = Symbol.for('lakegate.process-shared');
 
 /** Replace every CORS header of an answer by `headers` (a Vary already there is kept, not repeated). */
 function setHeaders(target, headers) {
@@ -42,78 +58,172 @@ function setHeaders(target, headers) {
   }
 }
 
-/** serverless-offline's catch-all route, which answers unknown paths (and, here, every OPTIONS). */
+/** serverless-offline's catch-all route, which answers unknown paths. */
 const isCatchAll = (route) => route?.method === '*' && route?.path === '/{p*}';
 
-/** The API Gateway resource answering this request, if the local gateway's answer is its own. */
+/** A path that has a GET route of the API (a named query, /whoami, a public page). */
+const knownGetPath = (request) => {
+  const route = request.server.match('get', request.path);
+  return route !== null && !isCatchAll(route);
+};
+
+/** A gateway answer in the API's error format, with the policy's CORS headers for this request. */
+function gatewayAnswer(h, request, gateway, status, extraHeaders = {}) {
+  const r = h.response(gatewayResponseBody(gateway)).code(status).type('application/json');
+  for (const [name, value] of Object.entries({ ...gateway.headers, ...extraHeaders })) r.header(name, value);
+  setHeaders(r.headers, corsHeaders(request.headers.origin, corsConfig().origins));
+  return r.takeover();
+}
+
+/**
+ * The API Gateway answer to this request when the local gateway's answer is its own (not a
+ * Lambda's): the authorizer's 401/403, a path without a route, a method a route does not take.
+ */
 function gatewayResponseFor(request) {
   const response = request.response;
+  if (isCatchAll(request.route) && response.statusCode === 404) {
+    // A known path asked with another method: 405 with Allow (API Gateway, which has no 405 of its
+    // own, answers MISSING_AUTHENTICATION_TOKEN there; its message says the API answers GET).
+    return knownGetPath(request) ? { gateway: byType('METHOD_NOT_ALLOWED'), status: 405, headers: { Allow: 'GET, HEAD' } } : { gateway: byStatus(404), status: 404 };
+  }
   if (response.isBoom) {
     const status = response.output.statusCode;
-    return status >= 500 ? DEFAULT_5XX : (byStatus(status) ?? DEFAULT_4XX);
+    if (status >= 500) return { gateway: byType('DEFAULT_5XX'), status };
+    return { gateway: byStatus(status) ?? byType('DEFAULT_4XX'), status };
   }
-  if (isCatchAll(request.route) && response.statusCode === 404) return byStatus(404);
   return undefined;
 }
 
 /**
- * Preflights are answered here, as API Gateway's OPTIONS methods answer them on AWS (the local
- * routes have no `cors` setting, so hapi adds no CORS handling of its own).
+ * Every answer of the local HTTP server passes here (it replaces serverless-offline's CORS
+ * hook). Preflights are answered as API Gateway's OPTIONS methods answer them on AWS: on a route
+ * of the API when origins are allowed, with CORS headers only for a listed origin; anywhere
+ * else like an unknown route. A Lambda's answer keeps exactly its own headers (API Gateway
+ * passes them through), which the handlers build for the request's Origin.
  */
 function lakegateGateway(request, h) {
   // hapi's own CORS (serverless-offline gives its catch-all route one) must add nothing after us.
   request.info.cors = { isOriginMatch: false };
   const allowed = corsConfig().origins;
-  const origin = request.headers.origin;
-  const preflight = request.method === 'options' && request.headers['access-control-request-method'] !== undefined;
-  if (preflight && allowed.length > 0 && !isCatchAll(request.server.match('get', request.path))) {
-    const r = h.response().code(200);
-    setHeaders(r.headers, corsHeaders(origin, allowed, true));
-    return r.takeover();
+  if (request.method === 'options') {
+    if (allowed.length > 0 && knownGetPath(request)) {
+      const preflight = request.headers['access-control-request-method'] !== undefined;
+      const r = h.response().code(200);
+      setHeaders(r.headers, preflight ? corsHeaders(request.headers.origin, allowed, true) : corsHeaders(request.headers.origin, allowed));
+      return r.takeover();
+    }
+    return gatewayAnswer(h, request, byStatus(404), 404);
   }
-  const gateway = gatewayResponseFor(request);
-  if (gateway) {
-    const status = gateway.status ?? request.response.output.statusCode;
-    const r = h.response(gatewayResponseBody(gateway)).code(status).type('application/json');
-    setHeaders(r.headers, fixedCorsHeaders(allowed));
-    return r.takeover();
-  }
-  // A Lambda's answer: exactly its own headers, as API Gateway passes them through on AWS.
+  const answer = gatewayResponseFor(request);
+  if (answer) return gatewayAnswer(h, request, answer.gateway, answer.status ?? answer.gateway.status, answer.headers);
   return h.continue;
 }
 
+/**
+ * Replaces hapi's handler of requests Node's parser refuses (headers over Node's 16 KB, a
+ * malformed request line), which writes a bare `400 Bad Request` with no body, by the API's
+ * JSON error: 431 `request_too_large` for oversized headers, 400 otherwise.
+ */
+function answerParserErrors(listener) {
+  listener.removeAllListeners('clientError');
+  listener.on('clientError', (err, socket) => {
+    if (!socket.writable) return socket.destroy(err);
+    const gateway = err.code === 'HPE_HEADER_OVERFLOW' ? byType('REQUEST_HEADER_FIELDS_TOO_LARGE') : byType('DEFAULT_4XX');
+    const status = gateway.status ?? 400;
+    const body = gatewayResponseBody(gateway);
+    const reason = status === 431 ? 'Request Header Fields Too Large' : 'Bad Request';
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Cache-Control: no-store\r\nConnection: close\r\n\r\n${body}`,
+    );
+  });
+}
+
 class OfflineGateway {
-  constructor(serverless) {
+  constructor(serverless, options) {
     this.serverless = serverless;
+    this.options = options ?? {};
     this.hooks = {
       'before:offline:start:init': () => this.install(),
       'before:offline:start': () => this.install(),
-      'before:offline:start:ready': () => this.verify(),
+      'before:offline:start:ready': () => this.ready(),
+      'offline:functionsUpdated:cleanup': () => this.reload(),
     };
   }
 
-  /** Fail closed: never serve with serverless-offline's reflect-any-origin CORS if its hook changed shape. */
-  verify() {
-    if (!OfflineGateway.replaced) {
-      throw new Error("serverless/offline-gateway.cjs: serverless-offline's CORS hook was not found; refusing to serve with its default (any origin, with credentials)");
-    }
-  }
-
-  install() {
+  async install() {
     if (OfflineGateway.installed) return;
     OfflineGateway.installed = true;
-    // The hapi instance serverless-offline itself loads (CommonJS: one module per resolved path).
     const offlineDir = path.join(this.serverless.serviceDir ?? process.cwd(), 'node_modules', 'serverless-offline');
+    await this.quiet(offlineDir);
+    // The key that seals the authorizer's context for this start: every function gets it, and
+    // nothing outside this process has it.
+    const environment = (this.serverless.service.provider.environment ??= {});
+    environment.LAKEGATE_AUTHORIZER_SEAL_KEY = randomBytes(32).toString('base64');
+    // The hapi instance serverless-offline itself loads.
     const hapi = require(require.resolve('@hapi/hapi', { paths: [offlineDir] }));
     const prototype = Object.getPrototypeOf(hapi.server({ autoListen: false }));
-    const ext = prototype.ext;
+    const { ext, route, start } = prototype;
+    const closed = new WeakSet();
     prototype.ext = function (event, method, options) {
       if (isOfflineCorsHook(event, method)) {
         OfflineGateway.replaced = true;
+        answerParserErrors(this.listener);
         return ext.call(this, event, lakegateGateway, options);
       }
       return ext.apply(this, arguments);
     };
+    prototype.route = function (routes) {
+      if ([].concat(routes).some(isLambdaInvokeRoute)) {
+        closed.add(this); // the Lambda Invoke API: no route, and its server never listens
+        OfflineGateway.invokeClosed = true;
+        return undefined;
+      }
+      return route.apply(this, arguments);
+    };
+    prototype.start = function () {
+      if (closed.has(this)) return Promise.resolve();
+      return start.apply(this, arguments);
+    };
+  }
+
+  /**
+   * serverless-offline's start-up box lists a Lambda Invoke route beside every HTTP route (closed
+   * here), and it reports a request without an Authorization header as an error: a routine 401.
+   * The routes are printed by ready() instead, and that report is demoted to its info level.
+   * (Its ES modules are singletons: importing them here reaches the instances it uses.)
+   */
+  async quiet(offlineDir) {
+    const load = (file) => import(pathToFileURL(path.join(offlineDir, 'src', file)).href);
+    const [{ default: HttpServer }, { log }] = await Promise.all([load('events/http/HttpServer.js'), load('utils/log.js')]);
+    HttpServer.prototype.writeRoutesTerminal = () => {};
+    const error = log.error;
+    log.error = (...args) => (/^Identity Source is null for header/.test(String(args[0])) ? log.info(...args) : error(...args));
+  }
+
+  /** Fail closed: never serve with serverless-offline's reflect-any-origin CORS or its invoke port. */
+  ready() {
+    if (!OfflineGateway.replaced) {
+      throw new Error("serverless/offline-gateway.cjs: serverless-offline's CORS hook was not found; refusing to serve with its default (any origin, with credentials)");
+    }
+    if (!OfflineGateway.invokeClosed) {
+      throw new Error("serverless/offline-gateway.cjs: serverless-offline's Lambda Invoke API was not found to close; refusing to serve a second way into the handlers");
+    }
+    const custom = this.serverless.service.custom?.['serverless-offline'] ?? {};
+    const host = this.options.host ?? custom.host ?? 'localhost';
+    const port = this.options.httpPort ?? custom.httpPort ?? 3000;
+    const base = `http://${host}:${port}`;
+    const routes = Object.values(this.serverless.service.functions ?? {})
+      .flatMap((f) => (f.events ?? []).map((e) => e.http).filter(Boolean).map((http) => ({ http, authorized: http.authorizer !== undefined })));
+    const list = (authorized) => routes.filter((r) => r.authorized === authorized).map((r) => `${r.http.method.toUpperCase()} /${r.http.path}`).join('  ');
+    console.log(`lakegate gateway ready on ${base} (Ctrl-C to stop)\n  with a bearer token: ${list(true)}\n  public: ${list(false)}`);
+  }
+
+  /** After a rebuild: the next request loads the new bundles and starts a new engine. */
+  reload() {
+    const build = path.resolve(this.serverless.serviceDir ?? process.cwd(), process.env.LAKEGATE_BUILD_DIR ?? '.esbuild');
+    for (const file of Object.keys(require.cache)) if (file.startsWith(`${build}${path.sep}`)) delete require.cache[file];
+    globalThis[PROCESS_SHARED]?.release();
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The CORS policy through the local gateway (issue 10): serverless-offline's default (any Origin
- * reflected, with credentials) is replaced by the API's allow-list; preflights are answered;
- * the gateway's own errors (authorizer 401/403, unknown paths) carry the policy's headers in
- * the API's error format. The same policy in the packaged template: test/package.test.ts.
+ * The CORS policy through the local gateway: serverless-offline's default (any Origin reflected,
+ * with credentials) is replaced by the API's allow-list on every answer and every preflight,
+ * its catch-all routes and hapi's own preflight handling included; a listed origin is named
+ * exactly, any other gets no Access-Control-* header at all. The gateway's own errors keep the
+ * API's error format. The same policy in the packaged template: test/public-template.test.ts.
  * The gateway is shared with the browser tests (test/helpers/pages-gateway.ts).
  */
 import { expect } from 'chai';
@@ -29,34 +30,47 @@ describe('CORS through the gateway (LAKEGATE_CORS_ORIGINS set; serverless-offlin
         .map(([k, v]) => [k, k === 'vary' ? (v.split(/\s*,\s*/).some((f) => f.toLowerCase() === 'origin') ? 'origin' : '') : v]),
     );
 
-  const FIXED = { 'access-control-allow-origin': APP, 'access-control-expose-headers': EXPOSED, vary: 'origin' };
-  type Case = [label: string, path: string, init: RequestInit, status: number, headers: Record<string, string>];
-  const cases: () => Case[] = () => [
-    // Handlers' answers are built without the request's Origin (src/http/response.ts): they name the first allowed origin.
-    ['a query answer, read by the allowed origin (no credentials)', QUERY, { headers: { Origin: APP, Authorization: `Bearer ${token(4)}` } }, 200, FIXED],
-    ['a query answer to another origin names only the allowed one', QUERY, { headers: { Origin: EVIL, Authorization: `Bearer ${token(4)}` } }, 200, FIXED],
-    ["a 400 from the handler", `${QUERY}&x=1`, { headers: { Origin: APP, Authorization: `Bearer ${token(4)}` } }, 400, FIXED],
-    // A handler wrapped in withCors (the public function) answers each allowed origin exactly.
-    ['a public route, from the second allowed origin', '/openapi.json', { headers: { Origin: DEV } }, 200,
-      { 'access-control-allow-origin': DEV, 'access-control-expose-headers': EXPOSED, vary: 'origin' }],
-    ['a public route, from another origin: no CORS header', '/openapi.json', { headers: { Origin: EVIL } }, 200, { vary: 'origin' }],
-    // The gateway's own answers (serverless/gateway-responses.cjs), same as API Gateway's.
-    ["the authorizer's 401", QUERY, { headers: { Origin: APP } }, 401, FIXED],
-    ["the authorizer's 403", QUERY, { headers: { Origin: APP, Authorization: `Bearer ${token(13)}` } }, 403, FIXED],
-    ['an unknown path: the gateway 404', '/drop_table', { headers: { Origin: APP } }, 404, FIXED],
-    // Preflights.
-    ['a preflight of an allowed origin', QUERY, { method: 'OPTIONS', headers: { Origin: DEV, 'Access-Control-Request-Method': 'GET', 'Access-Control-Request-Headers': 'authorization' } }, 200,
+  /** What a listed origin reads on an answer. */
+  const readBy = (origin: string) => ({ 'access-control-allow-origin': origin, 'access-control-expose-headers': EXPOSED, vary: 'origin' });
+  /** What any other origin gets: no CORS header, only Vary (so a cache keeps origins apart). */
+  const NONE = { vary: 'origin' };
+  const preflight = (origin: string, extra: Record<string, string> = {}): RequestInit => ({
+    method: 'OPTIONS', headers: { Origin: origin, 'Access-Control-Request-Method': 'GET', ...extra },
+  });
+  const bearer = (client: number) => ({ Authorization: `Bearer ${token(client)}` });
+
+  type Case = [label: string, path: string, init: () => RequestInit, status: number, headers: Record<string, string>];
+  const cases: Case[] = [
+    ['a query answer names the first allowed origin that asks', QUERY, () => ({ headers: { Origin: APP, ...bearer(4) } }), 200, readBy(APP)],
+    ['a query answer names the second allowed origin that asks', QUERY, () => ({ headers: { Origin: DEV, ...bearer(4) } }), 200, readBy(DEV)],
+    ['a query answer to another origin has no CORS header', QUERY, () => ({ headers: { Origin: EVIL, ...bearer(4) } }), 200, NONE],
+    ["a handler's 400 names the allowed origin", `${QUERY}&x=1`, () => ({ headers: { Origin: DEV, ...bearer(4) } }), 400, readBy(DEV)],
+    ['/whoami to another origin has no CORS header', '/whoami', () => ({ headers: { Origin: EVIL, ...bearer(4) } }), 200, NONE],
+    ['a public route names the second allowed origin', '/openapi.json', () => ({ headers: { Origin: DEV } }), 200, readBy(DEV)],
+    ['a public route to another origin has no CORS header', '/openapi.json', () => ({ headers: { Origin: EVIL } }), 200, NONE],
+    ['the JWK Set to another origin has no CORS header', '/.well-known/jwks.json', () => ({ headers: { Origin: EVIL } }), 200, NONE],
+    ["the authorizer's 401 names the allowed origin", QUERY, () => ({ headers: { Origin: DEV } }), 401, readBy(DEV)],
+    ["the authorizer's 401 to another origin has no CORS header", QUERY, () => ({ headers: { Origin: EVIL } }), 401, NONE],
+    ["the authorizer's 403 names the allowed origin", QUERY, () => ({ headers: { Origin: APP, ...bearer(13) } }), 403, readBy(APP)],
+    ['an unknown path: the gateway 404 names the allowed origin', '/drop_table', () => ({ headers: { Origin: APP } }), 404, readBy(APP)],
+    ['an unknown path to another origin has no CORS header', '/drop_table', () => ({ headers: { Origin: EVIL } }), 404, NONE],
+    ['a preflight of an allowed origin is answered with the policy', QUERY, () => preflight(DEV, { 'Access-Control-Request-Headers': 'authorization' }), 200,
       { 'access-control-allow-origin': DEV, 'access-control-allow-methods': 'GET', 'access-control-allow-headers': 'Authorization,Accept', 'access-control-max-age': '600', vary: 'origin' }],
-    ['a preflight of another origin', QUERY, { method: 'OPTIONS', headers: { Origin: EVIL, 'Access-Control-Request-Method': 'GET' } }, 200, { vary: 'origin' }],
+    ['a preflight of another origin gets no CORS header', QUERY, () => preflight(EVIL), 200, NONE],
+    ['a preflight of an unknown path from another origin gets the gateway 404, no CORS header', '/nope', () => preflight(EVIL, { 'Access-Control-Request-Headers': 'authorization' }), 404, NONE],
+    ['a preflight of //whoami from another origin gets no CORS header', '//whoami', () => preflight(EVIL), 404, NONE],
+    ['a preflight of /WHOAMI from another origin gets no CORS header', '/WHOAMI', () => preflight(EVIL), 404, NONE],
+    ['an OPTIONS without a preflight header from another origin gets no CORS header', QUERY, () => ({ method: 'OPTIONS', headers: { Origin: EVIL } }), 200, NONE],
   ];
 
-  it('answers each case with exactly the policy\'s headers, never Access-Control-Allow-Credentials', async () => {
-    for (const [label, path, init, status, headers] of cases()) {
-      const r = await fetch(`${gateway.url}${path}`, init);
-      expect(r.status, label).to.equal(status);
-      expect(cors(r), label).to.deep.equal(headers);
-      expect(r.headers.get('access-control-allow-origin'), label).to.not.equal(EVIL);
-      if (init.method !== 'OPTIONS' && path !== '/openapi.json') await conforms(r);
-    }
-  });
+  for (const [label, path, init, status, headers] of cases) {
+    it(`${label} (${status})`, async () => {
+      const request = init();
+      const r = await fetch(`${gateway.url}${path}`, request);
+      expect(r.status).to.equal(status);
+      expect(cors(r)).to.deep.equal(headers);
+      expect(r.headers.get('access-control-allow-credentials')).to.equal(null);
+      if (request.method !== 'OPTIONS' && path !== '/openapi.json' && !path.startsWith('/.well-known')) await conforms(r);
+    });
+  }
 });

@@ -121,9 +121,12 @@ describe('serverless package (no AWS credentials)', function () {
       ]);
     });
 
-    it("gateway errors answer in the API's error format (401, 403, 404, 429 rate and quota, 403 without a plan, 5xx)", () => {
+    it("gateway errors answer in the API's error format (401, 403, 404, 413, 429 rate and quota, 403 without a plan, 5xx)", () => {
       const types = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => r.Properties.ResponseType).sort();
-      expect(types).to.deep.equal(['ACCESS_DENIED', 'DEFAULT_4XX', 'DEFAULT_5XX', 'INVALID_API_KEY', 'MISSING_AUTHENTICATION_TOKEN', 'QUOTA_EXCEEDED', 'THROTTLED', 'UNAUTHORIZED']);
+      expect(types).to.deep.equal(['ACCESS_DENIED', 'DEFAULT_4XX', 'DEFAULT_5XX', 'INVALID_API_KEY', 'MISSING_AUTHENTICATION_TOKEN', 'QUOTA_EXCEEDED', 'REQUEST_TOO_LARGE', 'THROTTLED', 'UNAUTHORIZED']);
+      const tooLarge = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === 'REQUEST_TOO_LARGE')![1].Properties;
+      expect(tooLarge.StatusCode).to.equal('413');
+      expect(JSON.parse(tooLarge.ResponseTemplates['application/json']).error.code).to.equal('request_too_large');
       const throttled = ofType(prod.template, 'AWS::ApiGateway::GatewayResponse').find(([, r]) => r.Properties.ResponseType === 'THROTTLED')![1].Properties;
       expect(JSON.parse(throttled.ResponseTemplates['application/json']).error.code).to.equal('rate_limited');
       expect(throttled.ResponseParameters['gatewayresponse.header.Retry-After']).to.equal("'1'");

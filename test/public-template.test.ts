@@ -17,7 +17,7 @@ import { packagedTemplate, resourcesOfType as ofType, type Resource, type Templa
 const ORIGINS = ['https://app.example.com', 'http://localhost:5173'];
 const PUBLIC_PATHS = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}'];
 /** Every gateway response: each must carry the CORS policy's headers. */
-const GATEWAY_RESPONSES = ['UnauthorizedResponse', 'AccessDeniedResponse', 'NotFoundResponse', 'ThrottledResponse', 'Default5xxResponse', 'Default4xxResponse', 'QuotaExceededResponse', 'InvalidApiKeyResponse'];
+const GATEWAY_RESPONSES = ['UnauthorizedResponse', 'AccessDeniedResponse', 'NotFoundResponse', 'ThrottledResponse', 'Default5xxResponse', 'Default4xxResponse', 'QuotaExceededResponse', 'InvalidApiKeyResponse', 'RequestTooLargeResponse'];
 
 /** `serverless package` of a stage with these allowed origins (`--param`), no AWS credentials. */
 async function packWithOrigins(stage: string, origins: string[]): Promise<Template> {

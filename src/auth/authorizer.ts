@@ -9,13 +9,14 @@ import { AclCache } from '../acl/cache.ts';
 import { clientOfProviderSubject } from '../acl/model.ts';
 import { configuredAclStore } from '../acl/store.ts';
 import { catalog } from '../catalog.ts';
-import { authConfig, providerConfig } from '../config.ts';
+import { authConfig, offlineConfig, providerConfig } from '../config.ts';
 import { loadUsageKeys, type UsageKeys } from '../limits/usage-key.ts';
 import { errorFields, log, useLambdaContext } from '../log.ts';
 import { once } from '../once.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
+import { contextSeal } from './context-seal.ts';
 import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
 import { decide, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
 import { RemoteJwks } from './remote-jwks.ts';
@@ -87,7 +88,7 @@ export function tokenAuthorizerHandler(
 ) {
   const authorizer = once(create);
   const keys = once(usageKeys);
-  return async (event: APIGatewayTokenAuthorizerEvent, context?: Partial<Context>): Promise<APIGatewayAuthorizerResult> => {
+  return async (event: APIGatewayTokenAuthorizerEvent, context?: Partial<Context>, callback?: (error: string) => void): Promise<APIGatewayAuthorizerResult> => {
     const started = performance.now();
     useLambdaContext(context);
     const refused = (status: 401 | 403, clientId: number | null) =>
@@ -103,6 +104,12 @@ export function tokenAuthorizerHandler(
       if (e instanceof Unauthorized) {
         log.info('token refused', { reason: e.reason });
         refused(401, null);
+        // serverless-offline reports a thrown error as an unhandled exception with its stack,
+        // though a 401 is routine; its callback form answers the same 401 quietly.
+        if (callback && offlineConfig().offline) {
+          callback('Unauthorized');
+          return undefined as never;
+        }
         throw new Error('Unauthorized'); // the exact message API Gateway turns into 401
       }
       log.error('authorizer failure: denying', errorFields(e));
@@ -115,7 +122,7 @@ export function tokenAuthorizerHandler(
     });
     // A Deny, or an Allow that does not list the method called, is answered 403 by API Gateway.
     if (decision.effect === 'Deny' || !decision.resources.includes(event.methodArn)) refused(403, decision.clientId);
-    return toAuthorizerResult(decision, usageKey);
+    return toAuthorizerResult(decision, usageKey, decision.effect === 'Allow' ? contextSeal(decision.context) : undefined);
   };
 }
 

@@ -83,16 +83,17 @@ export function decide(
 
 /**
  * The IAM policy document API Gateway expects from a TOKEN authorizer. `usageIdentifierKey` (the
- * client's API key value) lets API Gateway apply the client's usage plan (API key source AUTHORIZER).
+ * client's API key value) lets API Gateway apply the client's usage plan (API key source AUTHORIZER);
+ * `seal` proves the context to handlers on the local gateway (auth/context-seal.ts).
  */
-export function toAuthorizerResult(d: Decision, usageIdentifierKey?: string) {
+export function toAuthorizerResult(d: Decision, usageIdentifierKey?: string, seal?: string) {
   return {
     principalId: d.clientId === null ? 'unknown' : String(d.clientId),
     policyDocument: {
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: d.effect, Resource: [...d.resources] }],
     },
-    ...(d.effect === 'Allow' ? { context: { ...d.context } } : {}),
+    ...(d.effect === 'Allow' ? { context: { ...d.context, ...(seal !== undefined ? { seal } : {}) } } : {}),
     ...(d.effect === 'Allow' && usageIdentifierKey !== undefined ? { usageIdentifierKey } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { useLambdaContext } from '../log.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { roundMs, type AccessRecord } from '../usage/record.ts';
+import { applyCors, requestOrigin } from './cors.ts';
 import { errorResponse } from './response.ts';
 
 /** What the access record learns while a request is answered (filled in as the request goes). */
@@ -56,6 +57,7 @@ export function withAccessRecord(
     };
     writeAccess(record);
     publishRequestMetrics(record);
-    return response;
+    // CORS for the request's Origin (a listed origin may read the answer, any other gets no CORS header).
+    return applyCors(response, requestOrigin(event));
   };
 }

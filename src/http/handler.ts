@@ -11,7 +11,8 @@ import { getEngine } from '../engine/index.ts';
 import { EngineTimeout, Forbidden } from '../errors.ts';
 import { withTimeout } from '../timeout.ts';
 import { pageTokens } from './page-tokens.ts';
-import { parseRequest, readScope } from './params.ts';
+import { parseRequest } from './params.ts';
+import { trustedScope } from './scope.ts';
 import { answerResponse, negotiate, stillRunningResponse } from './response.ts';
 import { QueryStillRunning } from '../engine/types.ts';
 import { getLimiter } from '../limits/limiter.ts';
@@ -44,7 +45,7 @@ export function queryHandler(name: string) {
   const query = namedQuery(name); // an unknown name fails at cold start, not per request
 
   async function answer(event: APIGatewayProxyEvent, context: Partial<Context> | undefined, requestId: string, facts: RequestFacts): Promise<APIGatewayProxyResult> {
-    const scope = readScope(event.requestContext?.authorizer);
+    const scope = trustedScope(event);
     if (!scope) throw new Forbidden('no client scope from the authorizer');
     facts.clientId = scope.clientId;
     // Counted before validation, as API Gateway's usage plans count every authorized request.

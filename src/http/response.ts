@@ -6,18 +6,15 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import type { NamedQuery } from '../catalog.ts';
 import type { Cell, QueryResult } from '../engine/types.ts';
-import { corsConfig } from '../config.ts';
 import { ApiError, NotAcceptable } from '../errors.ts';
-import { fixedCorsHeaders } from './cors.ts';
 import { errorFields, log } from '../log.ts';
 
 export type Format = 'json' | 'csv';
 
+/** Every answer's headers. CORS headers are added for the request's Origin (http/cors.ts `withCors`, http/access.ts). */
 export const COMMON_HEADERS = {
   'Cache-Control': 'no-store',
   'X-Content-Type-Options': 'nosniff',
-  // CORS (src/http/cors.ts): the allowed origin, if any, may read every answer.
-  ...fixedCorsHeaders(corsConfig().origins),
 };
 
 function respond(status: number, contentType: string, body: string, headers: Record<string, string> = {}): APIGatewayProxyResult {

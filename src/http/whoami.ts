@@ -1,11 +1,11 @@
 /** GET /whoami: the caller's identity as the authorizer established it. No engine; one access record, like every request. */
 import { Forbidden } from '../errors.ts';
 import { withAccessRecord } from './access.ts';
-import { readScope } from './params.ts';
+import { trustedScope } from './scope.ts';
 import { COMMON_HEADERS } from './response.ts';
 
 export const whoami = withAccessRecord('whoami', async (event, _context, _requestId, facts) => {
-  const scope = readScope(event.requestContext?.authorizer);
+  const scope = trustedScope(event);
   if (!scope) throw new Forbidden('no client scope from the authorizer');
   facts.clientId = scope.clientId;
   return {
