@@ -18,7 +18,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileNamedParams, type CompiledSql } from './sql.ts';
 import { queriesDir } from './config.ts';
-import { FACT_TABLES, ROLLUP_TABLES } from './lake/layout.ts';
+import { DIMENSION_TABLES, FACT_TABLES, LAKE_TABLES, ROLLUP_TABLES } from './lake/layout.ts';
 import { QUERY_NAME } from './ids.ts';
 
 /** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
@@ -73,13 +73,15 @@ export interface NamedQuery {
   readonly limit?: Bounds;
   /** The partitioned fact tables the query reads (FROM / JOIN). */
   readonly factTables: readonly string[];
+  /** The unpartitioned dimension tables it reads (FROM / JOIN). */
+  readonly dimensionTables: readonly string[];
   /**
    * Days before `from` whose partitions the query may read (`:from - INTERVAL 'N' DAY` in its
    * SQL, 0 if none): every fact partition it reads is within [from − lookback, to].
    */
   readonly lookbackDays: number;
-  /** Keyset pagination: unique sort key columns, and page-size bounds. */
-  readonly page?: { readonly keys: readonly string[] } & Bounds;
+  /** Keyset pagination: unique sort key columns, the fact table whose rows are listed, and page-size bounds. */
+  readonly page?: { readonly keys: readonly string[]; readonly table: string } & Bounds;
   /** The SQL with positional `?` placeholders (Athena, Trino grammar check). */
   readonly positional: CompiledSql;
   /** The SQL with DuckDB `$name` placeholders. */
@@ -128,8 +130,12 @@ export function parseQuery(name: string, source: string): NamedQuery {
   };
   const limitTag = tag('limit');
   const pageTag = tag('page');
-  const page = pageTag === undefined ? undefined : { keys: pageTag.split(',').map((k) => k.trim()), ...PAGE_BOUNDS };
-  for (const k of page?.keys ?? []) if (!columns.some((c) => c.name === k)) fail(`@page key ${k} is not a column`);
+  const pageKeys = pageTag?.split(',').map((k) => k.trim());
+  for (const k of pageKeys ?? []) if (!columns.some((c) => c.name === k)) fail(`@page key ${k} is not a column`);
+  // The listed table: the fact table that has every key column (a listing of orders pages by order_id).
+  const listed = pageKeys && LAKE_TABLES.find((t) => FACT_TABLES.includes(t.name) && pageKeys.every((k) => t.columns.some(([c]) => c === k)));
+  if (pageKeys && !listed) fail('the @page keys must be columns of one fact table (the table listed)');
+  const page = pageKeys === undefined ? undefined : { keys: pageKeys, table: listed!.name, ...PAGE_BOUNDS };
   // Paging resumes a range from its cursor, so the first key must be the range column.
   if (page && page.keys[0] !== 'created_at') fail('the first @page key must be created_at (the range column)');
 
@@ -152,7 +158,9 @@ export function parseQuery(name: string, source: string): NamedQuery {
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
   for (const m of lookbacks) if (m[2]!.toUpperCase() !== 'DAY') fail(`write lookbacks as :from - INTERVAL 'N' DAY (found ${m[0]})`);
   const lookbackDays = Math.max(0, ...lookbacks.map((m) => Number(m[1])));
-  const factTables = FACT_TABLES.filter((t) => new RegExp(`\\b(FROM|JOIN)\\s+${t}\\b`, 'i').test(sqlBody));
+  const reads = (t: string) => new RegExp(`\\b(FROM|JOIN)\\s+${t}\\b`, 'i').test(sqlBody);
+  const factTables = FACT_TABLES.filter(reads);
+  const dimensionTables = DIMENSION_TABLES.filter(reads);
 
   return {
     name,
@@ -162,6 +170,7 @@ export function parseQuery(name: string, source: string): NamedQuery {
     params,
     lookbackDays,
     factTables,
+    dimensionTables,
     ...(limitTag !== undefined ? { limit: bounds(limitTag) } : {}),
     ...(page ? { page } : {}),
     positional,

@@ -63,6 +63,11 @@ export const engineConfig = memo(() => ({
   duckdbThreads: intVar('LAKEGATE_DUCKDB_THREADS', 1, 1, 64),
   duckdbMemoryMb: intVar('LAKEGATE_DUCKDB_MEMORY_MB', 512, 64, 1 << 20),
   /**
+   * Memory for in-memory copies of the lake's tables (MiB; 0 = off): a table that fits is read
+   * from memory, exactly as its files are now (src/engine/duckdb-lake-copies.ts).
+   */
+  duckdbLakeCopyMb: intVar('LAKEGATE_DUCKDB_LAKE_COPY_MB', 256, 0, 1 << 20),
+  /**
    * Time a request may spend in the engine before it is cut off (ms). Kept under API Gateway's
    * 29 s integration timeout so the client always gets our answer, not the gateway's 504.
    */
@@ -217,3 +222,15 @@ export function parseCorsOrigins(raw: string | undefined, variable = 'LAKEGATE_C
 
 /** CORS: which other origins' pages may call the API from a browser (default none: the playground is same-origin). */
 export const corsConfig = memo(() => ({ origins: parseCorsOrigins(env('LAKEGATE_CORS_ORIGINS')) }));
+
+/**
+ * Running under serverless-offline (`npm start`, the test gateways): it sets IS_OFFLINE for every
+ * handler. There the authorizer's context must carry a seal made with the key the local gateway
+ * creates at each start (serverless/offline-gateway.cjs), so nothing but its authorizer can hand
+ * a handler a client scope. On AWS, API Gateway is the functions' only invoker.
+ */
+export const offlineConfig = memo(() => {
+  const sealKey = env('LAKEGATE_AUTHORIZER_SEAL_KEY');
+  if (sealKey !== undefined && Buffer.from(sealKey, 'base64').length < 32) throw new ConfigError('LAKEGATE_AUTHORIZER_SEAL_KEY', 'must be at least 32 bytes, base64');
+  return { offline: env('IS_OFFLINE') === 'true', sealKey: sealKey === undefined ? undefined : Buffer.from(sealKey, 'base64') };
+});

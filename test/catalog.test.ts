@@ -52,7 +52,7 @@ describe('named-query catalog', () => {
 
   it('declares the paging and top-N bounds of DESIGN §3/§4', () => {
     const all = catalog().get('all_orders_by_range')!;
-    expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], default: 100, max: 1000 });
+    expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], table: 'orders', default: 100, max: 1000 });
     expect(catalog().get('most_visited_location_from_trackcode_by_range')!.limit).to.deep.equal({ default: 10, max: 100 });
   });
 });

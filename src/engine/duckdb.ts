@@ -12,14 +12,16 @@ import path from 'node:path';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../errors.ts';
 import { errorFields, log } from '../log.ts';
-import { LAKE_TABLES, type LakeTable } from '../lake/layout.ts';
+import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../lake/layout.ts';
 import {
   localDayUsable, localRollupIntact, localSourceUnchanged, MANIFEST_FILE, partitionDir, readLocalManifest,
   emptyManifest, type RollupDay, type RollupManifest,
 } from '../rollup/manifest.ts';
 import { planRollup, type AnswerSource, type RollupPlan } from '../rollup/plan.ts';
+import { LakeCopies } from './duckdb-lake-copies.ts';
 import { createLakeViews, daysBetween, filesRelation, narrowedFactRelation } from './duckdb-views.ts';
 import { keysetOf, pageParameters } from './keyset.ts';
+import { firstWindowEnd, nextWindowEnd, type RowsOnDay } from './page-window.ts';
 import type { Cell, QueryEngine, QueryParams, QueryRequest, QueryResult, Row } from './types.ts';
 import { integerCell, timestampCell } from './values.ts';
 import { DAY_MS } from '../time.ts';
@@ -40,6 +42,8 @@ export interface DuckDbOptions {
    * raw SQL always (what the rollup path is compared with in tests and the bench).
    */
   readonly rollups?: boolean;
+  /** Memory for in-memory copies of the lake's tables (duckdb-lake-copies.ts), MiB; 0 = read the files always. */
+  readonly lakeCopyMb?: number;
 }
 
 const DUCK_TYPE: Record<ParamType | OutputType, DuckDBType> = {
@@ -112,6 +116,8 @@ const RAW_PLAN: RollupPlan = { source: 'raw', spanDays: [], rawDays: [] };
 interface RollupCopy {
   readonly relation: string;
   readonly verified: ReadonlySet<string>;
+  /** Fact rows per day the copy stands for: of each client, and of all clients (page windows). */
+  readonly rows: { readonly all: ReadonlyMap<string, number>; readonly byClient: ReadonlyMap<number, ReadonlyMap<string, number>> };
 }
 
 /** Longest range (in days of partitions) listed per request rather than globbed by DuckDB. */
@@ -132,6 +138,7 @@ export class DuckDbEngine implements QueryEngine {
     private readonly maxConnections: number,
     private readonly rollups: boolean,
     private readonly inMemoryRollups: boolean,
+    private readonly lakeCopies: LakeCopies | undefined,
   ) {}
 
   private readonly rollupCopies = new Map<string, { key: string; ready: Promise<RollupCopy> }>();
@@ -147,33 +154,49 @@ export class DuckDbEngine implements QueryEngine {
       // No TimeZone setting: the lake's columns are TIMESTAMP (UTC wall time, no zone), so
       // no cast depends on the session's time zone.
     });
-    const engine = new DuckDbEngine(db, opts.lakeDir, opts.maxConnections ?? 8, opts.rollups ?? true, opts.caches ?? true);
+    const caches = opts.caches ?? true;
+    const lakeCopies = caches && (opts.lakeCopyMb ?? 0) > 0 ? new LakeCopies(db, opts.lakeDir, opts.lakeCopyMb! * 2 ** 20) : undefined;
+    const engine = new DuckDbEngine(db, opts.lakeDir, opts.maxConnections ?? 8, opts.rollups ?? true, caches, lakeCopies);
     // Views live in the database's catalog: created once, every pooled connection sees them.
     const session = await engine.acquire();
     const conn = session.conn;
     // Parquet footers are cached (keyed by file and modification time), so repeated queries
     // over the same partitions skip re-reading metadata. Set once the built-in parquet
     // extension is loaded; GLOBAL so every pooled connection has it.
-    const caches = opts.caches ?? true;
     await conn.run(`LOAD parquet; SET GLOBAL parquet_metadata_cache = ${caches}; SET GLOBAL enable_external_file_cache = ${caches}`);
     await createLakeViews(conn, opts.lakeDir);
     engine.release(session);
+    lakeCopies?.prime(LAKE_TABLES.filter((t: LakeTable) => !t.rollupOf));
     return engine;
   }
 
   async run(req: QueryRequest): Promise<QueryResult> {
     const started = performance.now();
     if (!req.query.params.includes('page_rows') || !req.page) return this.runOnce(req, started);
-    // A page picked in the SQL needs only the earliest rows after its keyset: read growing
-    // windows of the range (1, 4, 16… days) until one holds more than a page. The rows of a
-    // window are the earliest of the range, so its page is the range's page.
+    // A page picked in the SQL needs only the earliest rows after its keyset: read a window of
+    // the range that holds more than a page (page-window.ts). The rows of a window are the
+    // earliest of the range, so its page is the range's page.
     const resume = req.cursor === undefined ? req.params.from.getTime() : Math.max(req.params.from.getTime(), cursorTime(req.cursor, req.query.page!.keys.length));
     const from = new Date(resume);
-    for (let days = 1; ; days *= 4) {
-      const end = Math.min(req.params.to.getTime(), resume + days * DAY_MS);
+    const to = req.params.to.getTime();
+    const rowsOnDay = await this.rowsOnDay(req);
+    for (let end = firstWindowEnd(resume, to, req.page.size + 1, rowsOnDay); ; end = nextWindowEnd(resume, end, to)) {
       const result = await this.runOnce({ ...req, params: { ...req.params, from, to: new Date(end) } }, started);
-      if (result.cursor !== null || end === req.params.to.getTime()) return result;
+      if (result.cursor !== null || end === to) return result;
     }
+  }
+
+  /** The caller's rows per day of a listed table, from its daily rollup's in-memory copy, if there is one. */
+  private async rowsOnDay(req: QueryRequest): Promise<RowsOnDay | undefined> {
+    const listed = req.query.page?.table;
+    const rollup = ROLLUP_TABLES.find((t) => t.rollupOf === listed);
+    if (!rollup || !this.rollups || !this.inMemoryRollups) return undefined;
+    this.readManifest();
+    if (!this.manifest) return undefined;
+    const copy = await this.rollupCopy(rollup, this.manifest).catch(() => undefined);
+    if (!copy) return undefined;
+    const days = req.params.all_clients ? copy.rows.all : copy.rows.byClient.get(req.params.client_id);
+    return (day) => days?.get(day) ?? 0;
   }
 
   private async runOnce(req: QueryRequest, started: number): Promise<QueryResult> {
@@ -245,7 +268,13 @@ export class DuckDbEngine implements QueryEngine {
     }
   }
 
+  /** Settles once the in-memory copies of the lake's tables are made (tests and the bench wait for it). */
+  async copiesReady(): Promise<void> {
+    await this.lakeCopies?.ready();
+  }
+
   async close(): Promise<void> {
+    await this.lakeCopies?.ready(); // a copy still being made holds a connection
     for (const s of this.idle.splice(0)) {
       for (const p of s.prepared.values()) p.destroySync();
       s.conn.closeSync();
@@ -280,8 +309,16 @@ export class DuckDbEngine implements QueryEngine {
     const days = daysBetween(from, req.params.to);
     for (const t of LAKE_TABLES) {
       if (!req.query.factTables.includes(t.name)) continue;
-      const relation = days.length <= NARROW_MAX_DAYS ? await narrowedFactRelation(this.lakeDir, t, days) : undefined;
+      const relation = (await this.lakeCopies?.relation(t, days)) ?? (days.length <= NARROW_MAX_DAYS ? await narrowedFactRelation(this.lakeDir, t, days) : undefined);
       await this.setView(session, t, relation);
+    }
+    await this.pointDimensions(session, req.query);
+  }
+
+  /** Point the dimension tables a query reads at their in-memory copies while those are exact (else their files). */
+  private async pointDimensions(session: Session, query: NamedQuery): Promise<void> {
+    for (const t of LAKE_TABLES) {
+      if (query.dimensionTables.includes(t.name)) await this.setView(session, t, await this.lakeCopies?.relation(t));
     }
   }
 
@@ -299,7 +336,9 @@ export class DuckDbEngine implements QueryEngine {
     }
     const fact = LAKE_TABLES.find((t) => t.name === rollupPath.factTables[0])!;
     const rollup = LAKE_TABLES.find((t) => t.name === rollupPath.table)!;
-    await this.setView(session, fact, await narrowedFactRelation(this.lakeDir, fact, plan.rawDays));
+    const copied = plan.rawDays.length > 0 ? await this.lakeCopies?.relation(fact, plan.rawDays) : undefined;
+    await this.setView(session, fact, copied ?? (await narrowedFactRelation(this.lakeDir, fact, plan.rawDays)));
+    await this.pointDimensions(session, rollupPath);
     await this.setView(session, rollup, relation(plan.spanDays));
     const params = { ...req.params, rollup_from: plan.span.from, rollup_to: plan.span.to };
     return { ...this.statement({ ...req, query: rollupPath, params }), source: plan.source };
@@ -334,15 +373,31 @@ export class DuckDbEngine implements QueryEngine {
     try {
       // Sorted by client and day, so a client's range reads a few row groups (zone maps), not the whole year of every client.
       await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM (${filesRelation(t, files)}) ORDER BY client_id, dt`);
+      const rows = await this.rowsPerDay(conn, t, table);
       // The previous copy goes: sessions re-point their views (the relation text changed), and
       // a statement still reading it keeps its own snapshot.
       const previous = this.rollupTablesLoaded.get(t.name);
       this.rollupTablesLoaded.set(t.name, table);
       if (previous && previous !== table) await conn.run(`DROP TABLE IF EXISTS ${previous}`);
-      return { relation: `SELECT * FROM main.${table}`, verified };
+      return { relation: `SELECT * FROM main.${table}`, verified, rows };
     } finally {
       conn.closeSync();
     }
+  }
+
+  /** The fact rows a rollup copy stands for, per client and day, and per day of all clients. */
+  private async rowsPerDay(conn: DuckDBConnection, t: LakeTable, table: string): Promise<RollupCopy['rows']> {
+    const all = new Map<string, number>();
+    const byClient = new Map<number, Map<string, number>>();
+    if (!t.rowsColumn) return { all, byClient };
+    const reader = await conn.runAndReadAll(`SELECT client_id, dt, CAST(sum(${t.rowsColumn}) AS DOUBLE) FROM ${table} GROUP BY client_id, dt`);
+    for (const [client, day, n] of reader.getRows() as [number, string, number][]) {
+      all.set(day, (all.get(day) ?? 0) + n);
+      let days = byClient.get(client);
+      if (!days) byClient.set(client, (days = new Map()));
+      days.set(day, n);
+    }
+    return { all, byClient };
   }
 
   /** Which days of the request the rollup serves (none when rollups are off or do not apply). */

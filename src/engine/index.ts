@@ -1,13 +1,14 @@
 /**
- * The process's engine, chosen by configuration (LAKEGATE_ENGINE) and created once: module
- * scope keeps it alive across warm Lambda invocations and serverless-offline requests.
+ * The process's engine, chosen by configuration (LAKEGATE_ENGINE) and created once: it lives
+ * across warm Lambda invocations, and under `npm start` one engine (one DuckDB instance, one
+ * copy of the rollups) serves every function of the local gateway (src/process-shared.ts).
  */
 import { engineConfig, lakeDir } from '../config.ts';
-import { lazy } from '../once.ts';
+import { processShared } from '../process-shared.ts';
 import type { QueryEngine } from './types.ts';
 
 /** A failed start is retried by the next request, not cached. */
-const engine = lazy(createEngine);
+const engine = processShared('engine', createEngine, (e) => e.close());
 
 export function getEngine(): Promise<QueryEngine> {
   return engine.get();
@@ -21,7 +22,7 @@ async function createEngine(): Promise<QueryEngine> {
   }
   // Imported lazily: the native DuckDB module is not in the Lambda bundle (Athena runs there).
   const { DuckDbEngine } = await import('./duckdb.ts');
-  return DuckDbEngine.create({ lakeDir: lakeDir(), threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb });
+  return DuckDbEngine.create({ lakeDir: lakeDir(), threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
 }
 
 /** For tests: use this engine instead of the configured one. */

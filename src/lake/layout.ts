@@ -12,6 +12,8 @@ export interface LakeTable {
   readonly partitionedByDt: boolean;
   /** For a daily rollup: the fact table it aggregates, one `dt=` partition from the same day's. */
   readonly rollupOf?: 'trackcode' | 'orders';
+  /** For a daily rollup: the column counting the fact rows each of its rows stands for. */
+  readonly rowsColumn?: string;
 }
 
 const table = (name: string, partitionedByDt: boolean, columns: LakeTable['columns']): LakeTable => ({
@@ -21,11 +23,12 @@ const table = (name: string, partitionedByDt: boolean, columns: LakeTable['colum
 });
 
 /** A daily rollup of a fact table: ids only (dimensions are joined at query time), measures exact. */
-const rollup = (name: string, rollupOf: 'trackcode' | 'orders', columns: LakeTable['columns']): LakeTable => ({
+const rollup = (name: string, rollupOf: 'trackcode' | 'orders', rowsColumn: string, columns: LakeTable['columns']): LakeTable => ({
   name,
   columns,
   partitionedByDt: true,
   rollupOf,
+  rowsColumn,
 });
 
 export const LAKE_TABLES = [
@@ -61,18 +64,21 @@ export const LAKE_TABLES = [
     ['price', 'DOUBLE'], ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
     ['start_time', 'TIMESTAMP'], ['end_time', 'TIMESTAMP'],
   ]),
-  // Daily rollups (DESIGN §12), built from the facts by queries/rollups/build_<name>.sql.
-  rollup('trackcode_daily', 'trackcode', [
+  // Daily rollups (DESIGN §12), built from the facts by queries/rollups/build/<name>.sql.
+  rollup('trackcode_daily', 'trackcode', 'trackcodes', [
     ['client_id', 'INTEGER'], ['service_id', 'INTEGER'], ['drop_city_id', 'INTEGER'], ['status', 'VARCHAR'],
     ['trackcodes', 'BIGINT'], ['delivered_before_promise', 'BIGINT'],
   ]),
-  rollup('orders_daily', 'orders', [
+  rollup('orders_daily', 'orders', 'orders', [
     ['client_id', 'INTEGER'], ['route_id', 'INTEGER'], ['orders', 'BIGINT'], ['revenue_cents', 'BIGINT'],
   ]),
 ] as const satisfies readonly LakeTable[];
 
 /** The raw fact tables (what the named queries read; rollups are derived from them). */
 export const FACT_TABLES = LAKE_TABLES.filter((t: LakeTable) => t.partitionedByDt && !t.rollupOf).map((t) => t.name);
+
+/** The unpartitioned dimension tables. */
+export const DIMENSION_TABLES = LAKE_TABLES.filter((t: LakeTable) => !t.partitionedByDt).map((t) => t.name);
 
 /** The daily rollup tables. */
 export const ROLLUP_TABLES: readonly LakeTable[] = LAKE_TABLES.filter((t: LakeTable) => t.rollupOf !== undefined);

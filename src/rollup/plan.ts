@@ -55,10 +55,13 @@ export function planRollup(from: Date, to: Date, usable: (day: string) => boolea
   const spanDays: string[] = [];
   for (let d = best[0]; d < best[1]; d += DAY_MS) spanDays.push(dayOf(d));
   // The raw part reads the dt partitions from the day of `from` to the day of `to` (like the raw
-  // query), minus the span.
+  // query), minus the span. When `to` is a UTC midnight its day holds no row of the range once
+  // that day is known exact (every row created within its own dt day): it is not read.
   const rawDays: string[] = [];
   for (let d = Math.floor(f / DAY_MS) * DAY_MS; d <= t; d += DAY_MS) {
-    if (d < best[0] || d >= best[1]) rawDays.push(dayOf(d));
+    if (d >= best[0] && d < best[1]) continue;
+    if (d === t && usable(dayOf(d))) continue;
+    rawDays.push(dayOf(d));
   }
   if (opts.rawDaysMustBeUsable && !rawDays.every(usable)) return RAW;
   const whole = best[0] === f && best[1] === t;

@@ -2,8 +2,11 @@ import { DuckDbEngine } from '../../src/engine/duckdb.ts';
 import type { NamedQuery } from '../../src/catalog.ts';
 import type { QueryEngine, QueryParams, Row } from '../../src/engine/types.ts';
 
-export function openDuckDb(lakeDir: string, caches = true): Promise<DuckDbEngine> {
-  return DuckDbEngine.create({ lakeDir, threads: 2, memoryMb: 512, caches });
+/** The embedded engine over a lake; with caches, its in-memory copies of the lake are made before it is returned. */
+export async function openDuckDb(lakeDir: string, caches = true): Promise<DuckDbEngine> {
+  const engine = await DuckDbEngine.create({ lakeDir, threads: 2, memoryMb: 512, caches, lakeCopyMb: caches ? 256 : 0 });
+  await engine.copiesReady();
+  return engine;
 }
 
 /** Every row of a query: all pages followed for paginated queries. */
