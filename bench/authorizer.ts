@@ -1,14 +1,13 @@
 /** Authorizer decisions in-process: the first one (keys + access table loaded), then warm ones. */
 import { createAuthorizer } from '../src/auth/authorizer.ts';
-import { mintToken } from '../src/auth/mint.ts';
+import { mintLocalToken } from '../src/auth/mint.ts';
 import { authConfig } from '../src/config.ts';
-import { readKeyFile } from '../src/keys.ts';
 import { median, percentile } from './queries.ts';
 
-/** A token signed with the local private key; a negative ttl gives an already expired one. */
+/** A token signed with the local ring's current key; a negative ttl gives an already expired one. */
 export function localToken(keysDir: string, client: number, ttlSec = 3600): string {
   const { issuer, audience } = authConfig();
-  return mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer, audience, ttlSec });
+  return mintLocalToken(keysDir, client, { issuer, audience, ttlSec });
 }
 
 export async function measureAuthorizer(keysDir: string, decisions: number) {

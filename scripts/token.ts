@@ -1,16 +1,17 @@
 /**
  * npm run --silent token -- --client <id> [--ttl 1h]
  *
- * Prints a JWT for a client, signed ES256 with the local private key (created with the key
- * pair under .keys/ on first use). Issuer and audience come from the same configuration the
- * authorizer reads. For AWS stages, sign with that stage's private key: --key <pem file>.
+ * Prints a JWT for a client, signed with the local key ring's current key and carrying its kid
+ * (the ring and its first key pair are created under .keys/ on first use; after `npm run keys --
+ * rotate` tokens carry the new kid). Issuer and audience come from the same configuration the
+ * authorizer reads. For an AWS stage with a PEM key of its own: --key <private key PEM file>.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintToken } from '../src/auth/mint.ts';
+import { mintLocalToken, mintToken } from '../src/auth/mint.ts';
 import { authConfig, keysDir } from '../src/config.ts';
 import { CLIENT_ID } from '../src/ids.ts';
-import { ensureLocalKeys, readKeyFile } from '../src/keys.ts';
+
 
 const USAGE = 'usage: npm run --silent token -- --client <id> [--ttl 1h|30m|3600s|2d] [--key private.pem]';
 
@@ -37,5 +38,6 @@ const ttl = parseTtl(values.ttl ?? '1h');
 const cfg = authConfig();
 if (ttl < 1 || ttl > cfg.maxAgeSec) fail(`--ttl must be at most ${cfg.maxAgeSec} seconds (the authorizer's maximum token age)`);
 
-const privatePem = values.key ? readFileSync(values.key, 'utf8') : readKeyFile(ensureLocalKeys(keysDir()), 'privateKey');
-process.stdout.write(`${mintToken(privatePem, Number(values.client), { issuer: cfg.issuer, audience: cfg.audience, ttlSec: ttl })}\n`);
+const opts = { issuer: cfg.issuer, audience: cfg.audience, ttlSec: ttl };
+const token = values.key ? mintToken(readFileSync(values.key, 'utf8'), Number(values.client), opts) : mintLocalToken(keysDir(), Number(values.client), opts);
+process.stdout.write(`${token}\n`);

@@ -5,12 +5,12 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mintToken } from '../src/auth/mint.ts';
+import { mintLocalToken } from '../src/auth/mint.ts';
 import { catalog, type NamedQuery } from '../src/catalog.ts';
 import type { DuckDbEngine } from '../src/engine/duckdb.ts';
 import type { QueryParams, Row } from '../src/engine/types.ts';
 import { csvField } from '../src/http/response.ts';
-import { ensureLocalKeys, readKeyFile } from '../src/keys.ts';
+import { ensureLocalKeys } from '../src/keys.ts';
 import { openDuckDb, runAll } from './helpers/engine.ts';
 import { makeLake, scratchPath } from './helpers/lake.ts';
 import { startGateway, type Gateway } from '../scripts/gateway.ts';
@@ -29,7 +29,7 @@ describe('gateway over HTTP (serverless offline)', function () {
 
   /** A token for a client, signed with the test's local key exactly as the token CLI signs. */
   const token = (client: number, ttlSec = 600) =>
-    mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec });
+    mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec });
   // Every answer is checked against the OpenAPI document's schema for its path and status.
   const get = (pathAndQuery: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${pathAndQuery}`, { headers }).then(conforms);
   const getAs = (client: number, pathAndQuery: string, headers: Record<string, string> = {}) =>

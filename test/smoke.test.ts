@@ -6,10 +6,10 @@
 import { expect } from 'chai';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetCrawlerCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
-import { mintToken } from '../src/auth/mint.ts';
+import { mintLocalToken } from '../src/auth/mint.ts';
 import { catalog } from '../src/catalog.ts';
 import { smokeApi, smokeCrawler, smokeReport } from '../src/aws/smoke.ts';
-import { ensureLocalKeys, readKeyFile } from '../src/keys.ts';
+import { ensureLocalKeys } from '../src/keys.ts';
 import { testLake, scratchPath } from './helpers/lake.ts';
 import { startGateway, type Gateway } from '../scripts/gateway.ts';
 
@@ -17,7 +17,7 @@ describe('npm run smoke', function () {
   this.timeout(180_000);
   let gateway: Gateway;
   let keysDir: string;
-  const token = (client: number) => mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
+  const token = (client: number) => mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
 
   before(async () => {
     const { dir } = await testLake();

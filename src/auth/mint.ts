@@ -5,6 +5,7 @@
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { currentSigningKey } from './keyring.ts';
 import { keyThumbprint, publicVerificationKey } from './token.ts';
 
 export interface MintOptions {
@@ -26,4 +27,13 @@ export function mintToken(privateKey: KeyObject | string, clientId: number, opts
     issuer: opts.issuer,
     audience: opts.audience,
   });
+}
+
+/**
+ * A token signed with the local key ring's current key, carrying its kid: the one way everything
+ * local mints (`npm run token`, `npm run load`, the bench, the tests), like POST /oauth/token. After
+ * `keys rotate` new tokens carry the new kid; a retired key never signs again.
+ */
+export function mintLocalToken(keysDir: string, clientId: number, opts: MintOptions): string {
+  return mintToken(currentSigningKey(keysDir).privateKey, clientId, opts);
 }

@@ -6,9 +6,9 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mintToken } from '../../src/auth/mint.ts';
+import { mintLocalToken } from '../../src/auth/mint.ts';
 import { newSecret, serializeSecrets } from '../../src/credentials/secrets.ts';
-import { ensureLocalKeys, readKeyFile } from '../../src/keys.ts';
+import { ensureLocalKeys } from '../../src/keys.ts';
 import { startGateway, type Gateway } from '../../scripts/gateway.ts';
 import { scratchPath, testLake } from './lake.ts';
 
@@ -45,7 +45,7 @@ export function pagesGateway(): Promise<PagesGateway> {
         // already stopped
       }
     });
-    const token = (client: number) => mintToken(readKeyFile(keysDir, 'privateKey'), client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
+    const token = (client: number) => mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
     return { gateway, token, clientSecret: secret };
   })();
   return shared;
