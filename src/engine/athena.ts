@@ -15,7 +15,7 @@
 import { createHash } from 'node:crypto';
 import {
   AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
-  type GetQueryResultsCommandOutput, type QueryExecution,
+  type AthenaClientConfig, type GetQueryResultsCommandOutput, type QueryExecution,
 } from '@aws-sdk/client-athena';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { NamedQuery } from '../catalog.ts';
@@ -101,6 +101,16 @@ export function pageOf(rows: readonly Row[], size: number, picks: number): { row
   return { rows: served, more: served.length < rows.length };
 }
 
+/**
+ * The engine's Athena client: one attempt per call. The engine retries throttling and transient
+ * errors itself (`call`), within the request's deadline; the SDK's own retries (three attempts
+ * by default, with waits that know no deadline) would multiply them: one throttled call could
+ * become twelve and outlast API Gateway's 29 s.
+ */
+export function engineAthenaClient(config: AthenaClientConfig = {}): AthenaClient {
+  return new AthenaClient({ ...config, maxAttempts: 1 });
+}
+
 function errorName(e: unknown): string {
   return (e as { name?: string })?.name ?? '';
 }
@@ -120,7 +130,7 @@ export class AthenaEngine implements QueryEngine {
     const rollups = config.rollupRecordUri === undefined
       ? undefined
       : S3RollupFreshness.fromUri(config.rollupRecordUri, new S3Client({}), { ttlMs: config.rollupFreshnessTtlMs });
-    return new AthenaEngine(new AthenaClient({}), config, realClock, rollups);
+    return new AthenaEngine(engineAthenaClient(), config, realClock, rollups);
   }
 
   async run(req: QueryRequest): Promise<QueryResult> {
