@@ -82,6 +82,13 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
     });
   });
   await ready.catch((e) => {
+    // A gateway that never became ready must not outlive the caller (nor keep its event loop alive).
+    try {
+      process.kill(-child.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    rmSync(buildDir, { recursive: true, force: true });
     rmSync(tmpDir, { recursive: true, force: true });
     throw e;
   });

@@ -5,16 +5,17 @@
  * opens the pages; test/cors.test.ts checks the policy through the gateway.)
  */
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { catalog, parseQuery } from '../src/catalog.ts';
-import { ConfigError, parseCorsOrigins, projectRoot } from '../src/config.ts';
+import { ConfigError, lakeDir, parseCorsOrigins, projectRoot } from '../src/config.ts';
 import { applyCors, corsHeaders, fixedCorsHeaders } from '../src/http/cors.ts';
-import { LOCAL_SERVER, headerDescription, openApiDocument } from '../src/openapi/document.ts';
+import { DATA_WINDOW_EXTENSION, LOCAL_SERVER, headerDescription, openApiDocument } from '../src/openapi/document.ts';
 import { CONTENT_SECURITY_POLICY, PUBLIC_FILES } from '../src/pages/assets.ts';
-import { publicRoutes, serversFor } from '../src/pages/public.ts';
+import { dataWindowIn, publicRoutes, serversFor } from '../src/pages/public.ts';
 import { AnswerValidator } from './helpers/openapi.ts';
 
 type Json = Record<string, any>;
@@ -178,7 +179,9 @@ describe('public routes (functions/public.ts)', () => {
     const r = await publicRoutes(event('/openapi.json'));
     expect(r.statusCode).to.equal(200);
     expect(r.headers!['Content-Type']).to.equal('application/json; charset=utf-8');
-    expect(JSON.parse(r.body)).to.deep.equal(openApiDocument(catalog().values(), [{ url: 'http://127.0.0.1:3999', description: 'this local gateway' }]));
+    expect(JSON.parse(r.body)).to.deep.equal(
+      openApiDocument(catalog().values(), [{ url: 'http://127.0.0.1:3999', description: 'this local gateway' }], { dataWindow: dataWindowIn(lakeDir()) }),
+    );
   });
 
   it('servers: on AWS the stage URL first, then the local gateway; a malformed Host falls back to localhost:3000', () => {
@@ -210,6 +213,66 @@ describe('public routes (functions/public.ts)', () => {
       expect((await publicRoutes(event('/playground/{asset}', bad))).statusCode, bad).to.equal(404);
     }
     for (const file of PUBLIC_FILES) expect(existsSync(path.join(projectRoot(), file)), file).to.equal(true);
+  });
+});
+
+describe("the data window (info['x-lakegate-data-window'], from the lake's manifest)", () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'lakegate-window-'));
+  after(() => rmSync(root, { recursive: true, force: true }));
+  let n = 0;
+  /** A lake folder holding this lake.json text (none if undefined). */
+  const lake = (manifest?: string) => {
+    const dir = path.join(root, `lake-${(n += 1)}`);
+    mkdirSync(dir);
+    if (manifest !== undefined) writeFileSync(path.join(dir, 'lake.json'), manifest);
+    return dir;
+  };
+  const manifest = (window: unknown) => JSON.stringify({ generator: 'lakegate-fake-data/1', seed: 7, scale: 0.05, window, rows: {} });
+
+  it('a lake manifest gives [from, to) as days; the document carries it in info and stays valid', async () => {
+    const window = dataWindowIn(lake(manifest({ start: '2024-01-01', end: '2025-01-01' })));
+    expect(window).to.deep.equal({ from: '2024-01-01', to: '2025-01-01' });
+    const doc: Json = openApiDocument(catalog().values(), [LOCAL_SERVER], { dataWindow: window });
+    expect(doc.info[DATA_WINDOW_EXTENSION]).to.deep.equal({ from: '2024-01-01', to: '2025-01-01' });
+    expect(DATA_WINDOW_EXTENSION).to.equal('x-lakegate-data-window');
+    await validate(doc);
+  });
+
+  it('a lake read once keeps its window (the manifest is not re-read per request)', () => {
+    const dir = lake(manifest({ start: '2024-01-01', end: '2025-01-01' }));
+    expect(dataWindowIn(dir)).to.deep.equal({ from: '2024-01-01', to: '2025-01-01' });
+    writeFileSync(path.join(dir, 'lake.json'), manifest({ start: '2023-01-01', end: '2024-01-01' }));
+    expect(dataWindowIn(dir)).to.deep.equal({ from: '2024-01-01', to: '2025-01-01' });
+  });
+
+  const unusable: [string, string | undefined][] = [
+    ['no manifest', undefined],
+    ['a manifest that is not JSON', '{"window": '],
+    ['a manifest that is JSON null', 'null'],
+    ['a manifest without a window', manifest(undefined)],
+    ['a window of date-times, not days', manifest({ start: '2024-01-01T00:00:00Z', end: '2025-01-01T00:00:00Z' })],
+    ['a window with an impossible day', manifest({ start: '2024-13-01', end: '2025-01-01' })],
+    ['a window whose end is not after its start', manifest({ start: '2025-01-01', end: '2025-01-01' })],
+  ];
+  for (const [label, text] of unusable) {
+    it(`${label}: no window, and no extension in the document`, async () => {
+      const window = dataWindowIn(lake(text));
+      expect(window).to.equal(undefined);
+      const doc: Json = openApiDocument(catalog().values(), [LOCAL_SERVER], { dataWindow: window });
+      expect(doc.info).to.not.have.property(DATA_WINDOW_EXTENSION);
+      await validate(doc);
+    });
+  }
+
+  it('a missing manifest is looked for again, so a lake generated after the gateway started is found', () => {
+    const dir = lake();
+    expect(dataWindowIn(dir)).to.equal(undefined);
+    writeFileSync(path.join(dir, 'lake.json'), manifest({ start: '2024-01-01', end: '2025-01-01' }));
+    expect(dataWindowIn(dir)).to.deep.equal({ from: '2024-01-01', to: '2025-01-01' });
+  });
+
+  it("the AWS document (no window known) has no extension", () => {
+    expect(openApiDocument(catalog().values(), [AWS_SERVER, LOCAL_SERVER]).info).to.not.have.property(DATA_WINDOW_EXTENSION);
   });
 });
 

@@ -18,6 +18,24 @@ export interface Server {
 /** Where the local gateway listens (`npm start`, DESIGN §4: no stage prefix). */
 export const LOCAL_SERVER: Server = { url: 'http://localhost:3000', description: 'local gateway (npm start)' };
 
+/**
+ * The days the lake holds data for, `[from, to)` as `YYYY-MM-DD`, when the server knows them
+ * (locally, from the lake's manifest). Published as `info['x-lakegate-data-window']`, so a
+ * client (the playground's quick picks) can ask for days that have data.
+ */
+export interface DataWindow {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The `info` extension that carries the data window. */
+export const DATA_WINDOW_EXTENSION = 'x-lakegate-data-window';
+
+export interface DocumentOptions {
+  /** Omitted when unknown (on AWS the data is in S3 and no manifest is read). */
+  readonly dataWindow?: DataWindow;
+}
+
 export const API_TITLE = 'lakegate';
 export const API_VERSION = '1.0.0';
 
@@ -229,7 +247,7 @@ function credentialPaths(): Record<string, Schema> {
 }
 
 /** The whole document for these queries, served at these URLs (the first one is the default). */
-export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly Server[]): Schema {
+export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly Server[], options: DocumentOptions = {}): Schema {
   const list = [...queries].sort((a, b) => a.name.localeCompare(b.name));
   const base = servers[0]?.url ?? LOCAL_SERVER.url;
   const paths: Record<string, Schema> = {};
@@ -264,6 +282,7 @@ export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly
       description:
         'Each query answers for the caller\'s client (the token decides the row scope) over the half-open range [from, to). ' +
         'Send `Authorization: Bearer <JWT>`; JSON by default, CSV with `Accept: text/csv`.',
+      ...(options.dataWindow ? { [DATA_WINDOW_EXTENSION]: { from: options.dataWindow.from, to: options.dataWindow.to } } : {}),
     },
     servers: servers.map((s) => ({ url: s.url, description: s.description })),
     tags: [

@@ -23,15 +23,20 @@ export const PAGES: Readonly<Record<'docs' | 'playground', Asset>> = {
   playground: { file: 'src/pages/playground.html', contentType: HTML },
 };
 
+/** Makes the browser's language a tag Intl accepts (src/pages/locale.js); loaded first by both pages. */
+const LOCALE_JS: Asset = { file: 'src/pages/locale.js', contentType: JS };
+
 /** `/<page>/<name>` → file. */
 export const ASSETS: Readonly<Record<'docs' | 'playground', Readonly<Record<string, Asset>>>> = {
   docs: {
+    'locale.js': LOCALE_JS,
     'swagger-ui-bundle.js': { file: 'node_modules/swagger-ui-dist/swagger-ui-bundle.js', contentType: JS },
     'swagger-ui.css': { file: 'node_modules/swagger-ui-dist/swagger-ui.css', contentType: CSS },
     'docs.js': { file: 'src/pages/docs.js', contentType: JS },
     'docs.css': { file: 'src/pages/docs.css', contentType: CSS },
   },
   playground: {
+    'locale.js': LOCALE_JS,
     'uPlot.iife.min.js': { file: 'node_modules/uplot/dist/uPlot.iife.min.js', contentType: JS },
     'uPlot.min.css': { file: 'node_modules/uplot/dist/uPlot.min.css', contentType: CSS },
     'playground.js': { file: 'src/pages/playground.js', contentType: JS },
@@ -41,8 +46,7 @@ export const ASSETS: Readonly<Record<'docs' | 'playground', Readonly<Record<stri
 
 /** Every file the public function serves, for packaging (serverless/functions.cjs). */
 export const PUBLIC_FILES: readonly string[] = [
-  ...Object.values(PAGES).map((a) => a.file),
-  ...Object.values(ASSETS).flatMap((group) => Object.values(group).map((a) => a.file)),
+  ...new Set([...Object.values(PAGES), ...Object.values(ASSETS).flatMap((group) => Object.values(group))].map((a) => a.file)),
 ];
 
 const cache = new Map<string, string>();

@@ -7,23 +7,36 @@
  * - The token lives in memory and in sessionStorage (gone with the tab), never in a URL or
  *   localStorage; it is only sent in the Authorization header to this same origin.
  * - Every value from the API is rendered as text (textContent), never as markup.
- * - The query list comes from the API's own openapi.json, so a new query appears here by itself.
+ * - The query list comes from the API's own openapi.json, so a new query appears here by itself,
+ *   and so do the days the data covers (`info['x-lakegate-data-window']`, when the server knows them).
+ * - The status line always describes what is on screen: every run sets it or clears it.
  */
 /* global uPlot */
 (() => {
   /** @param {string} id */
   const el = (id) => /** @type {any} */ (document.querySelector(`[data-testid="${id}"]`));
   const TOKEN_KEY = 'lakegate.token';
-  /** The year of the default lake (npm run fake-data): 2024. */
-  const DATA_YEAR = 2024;
+  /** The year of the default lake (npm run fake-data): 2024, until openapi.json says otherwise. */
+  const DEFAULT_YEAR = 2024;
   const NUMERIC = new Set(['bigint', 'integer', 'double']);
   const DAY = /^\d{4}-\d{2}-\d{2}$/;
+  /** The browser's language, made a tag Intl accepts by locale.js (loaded first); en-US if even that fails. */
+  const numbers = (() => {
+    try {
+      return new Intl.NumberFormat(navigator.language);
+    } catch {
+      return new Intl.NumberFormat('en-US');
+    }
+  })();
+  const count = (/** @type {number} */ n) => numbers.format(n);
 
   let token = sessionStorage.getItem(TOKEN_KEY) ?? '';
   /** @type {{ query: string, from: string, to: string, nextToken: string | null, page: number } | null} */
   let current = null;
   /** @type {any} */
   let plot = null;
+  /** The days the lake holds, [from, to), when openapi.json names them; else null. @type {{ from: string, to: string } | null} */
+  let dataWindow = null;
 
   // ---- token ---------------------------------------------------------------------------
   const setToken = (/** @type {string} */ value) => {
@@ -63,27 +76,48 @@
 
   // ---- range -----------------------------------------------------------------------------
   const isoDay = (/** @type {Date} */ d) => d.toISOString().slice(0, 10);
+  const utcDay = (/** @type {string} */ day) => new Date(`${day}T00:00:00Z`);
   const setRange = (/** @type {string} */ from, /** @type {string} */ to) => {
     el('from').value = from;
     el('to').value = to;
   };
+  /**
+   * Where "last N days" ends (excluded): the end of the data when openapi.json names it (a lake
+   * of 2024 has nothing in the days before today), else tomorrow, so that today is included.
+   */
+  function rangeEnd() {
+    if (dataWindow) return utcDay(dataWindow.to);
+    const to = new Date();
+    to.setUTCHours(0, 0, 0, 0);
+    to.setUTCDate(to.getUTCDate() + 1);
+    return to;
+  }
+  /** The year of the data's last day, when known. */
+  const dataYear = () => (dataWindow ? new Date(utcDay(dataWindow.to).getTime() - 86_400_000).getUTCFullYear() : DEFAULT_YEAR);
   for (const b of document.querySelectorAll('[data-pick]')) {
     b.addEventListener('click', () => {
       const pick = /** @type {HTMLElement} */ (b).dataset.pick;
-      if (pick === 'year') return setRange(`${DATA_YEAR}-01-01`, `${DATA_YEAR + 1}-01-01`);
-      const to = new Date();
-      to.setUTCDate(to.getUTCDate() + 1); // today included: the range is [from, to)
+      if (pick === 'year') return setRange(`${dataYear()}-01-01`, `${dataYear() + 1}-01-01`);
+      const to = rangeEnd();
       const from = new Date(to);
       from.setUTCDate(from.getUTCDate() - Number(pick));
       setRange(isoDay(from), isoDay(to));
     });
   }
-  setRange(`${DATA_YEAR}-03-01`, `${DATA_YEAR}-04-01`);
+  setRange(`${DEFAULT_YEAR}-03-01`, `${DEFAULT_YEAR}-04-01`);
+
+  /** `info['x-lakegate-data-window']`, if it is two days in order; anything else is ignored. */
+  function readDataWindow(/** @type {any} */ info) {
+    const w = info?.['x-lakegate-data-window'];
+    const day = (/** @type {unknown} */ v) => typeof v === 'string' && DAY.test(v) && !Number.isNaN(utcDay(v).getTime());
+    return w && day(w.from) && day(w.to) && w.from < w.to ? { from: String(w.from), to: String(w.to) } : null;
+  }
 
   // ---- queries, from the API's own description ------------------------------------------
   fetch('openapi.json')
     .then((r) => r.json())
     .then((doc) => {
+      dataWindow = readDataWindow(doc.info);
       const names = Object.entries(doc.paths)
         .filter(([, item]) => item.get?.tags?.includes('queries'))
         .map(([path, item]) => ({ name: path.slice(1), summary: item.get.summary ?? '' }));
@@ -116,6 +150,7 @@
   async function load(nextToken) {
     if (!current) return;
     clearError();
+    status(''); // whatever happens next, the last run's line no longer describes the screen
     el('run').disabled = true;
     el('next-page').disabled = true;
     const params = new URLSearchParams({ from: current.from, to: current.to });
@@ -136,15 +171,33 @@
       if (!r.ok || !body?.columns) return showError(body?.error?.message ?? body?.message ?? `HTTP ${r.status}`);
       current.nextToken = body.nextToken;
       render(current.query, body);
-      status(
-        `${body.rows.length} row${body.rows.length === 1 ? '' : 's'} · ${body.stats.engine} · ${body.stats.elapsedMs} ms` +
-          (current.page > 1 || body.nextToken ? ` · page ${current.page}` : ''),
-      );
+      let chartProblem = '';
+      try {
+        chart(body.columns, body.rows);
+      } catch (e) {
+        // The rows are good and shown; only the picture failed. Say so rather than keep an old line.
+        chartProblem = ` · no chart: ${e instanceof Error ? e.message : String(e)}`;
+        clearChart();
+      }
+      status(`${rowsLine(body.rows.length, current.page, body.nextToken)} · ${body.stats.engine} · ${count(Math.round(body.stats.elapsedMs))} ms${chartProblem}`);
+    } catch (e) {
+      showError(`the answer could not be shown: ${e instanceof Error ? e.message : String(e)}`);
     } finally {
       el('run').disabled = false;
       el('next-page').disabled = !current?.nextToken;
       document.body.dataset.state = 'done';
     }
+  }
+
+  /**
+   * How many rows are shown; none on a first page names the days the data covers, when known,
+   * since a range outside them answers nothing without being wrong.
+   * @param {number} n @param {number} page @param {string | null} nextToken
+   */
+  function rowsLine(n, page, nextToken) {
+    const paging = page > 1 || nextToken ? ` · page ${page}` : '';
+    if (n === 0 && page === 1 && dataWindow) return `no rows in this range; the data covers ${dataWindow.from} to ${dataWindow.to} (excluded)${paging}`;
+    return `${count(n)} row${n === 1 ? '' : 's'}${paging}`;
   }
 
   /** @param {Response} r */
@@ -160,7 +213,7 @@
   /** @typedef {{ name: string, type: string }} Column */
   /** @typedef {Record<string, string | number | boolean | null>} Row */
 
-  /** @param {string} query @param {{ columns: Column[], rows: Row[] }} body */
+  /** The table and the CSV link (the chart is drawn apart: its failure must not hide the rows). @param {string} query @param {{ columns: Column[], rows: Row[] }} body */
   function render(query, { columns, rows }) {
     const table = el('result-table');
     const head = document.createElement('tr');
@@ -187,7 +240,13 @@
     csv.href = `data:text/csv;charset=utf-8,${encodeURIComponent(toCsv(columns, rows))}`;
     csv.download = `${query}.csv`;
     csv.hidden = false;
-    chart(columns, rows);
+  }
+
+  function clearChart() {
+    plot?.destroy();
+    plot = null;
+    el('chart').replaceChildren();
+    el('chart').dataset.shape = 'none';
   }
 
   /** @param {string | number | boolean | null} v */
@@ -215,11 +274,8 @@
    * @param {Column[]} columns @param {Row[]} rows
    */
   function chart(columns, rows) {
-    plot?.destroy();
-    plot = null;
+    clearChart();
     const box = el('chart');
-    box.replaceChildren();
-    box.dataset.shape = 'none';
     const numeric = columns.filter((c) => NUMERIC.has(c.type));
     const label = columns.find((c) => c.type === 'varchar');
     if (rows.length === 0) return;
@@ -281,10 +337,7 @@
 
   /** Nothing stale stays on screen beside an error. */
   function clearResults() {
-    plot?.destroy();
-    plot = null;
-    el('chart').replaceChildren();
-    el('chart').dataset.shape = 'none';
+    clearChart();
     el('result-table').tHead.replaceChildren();
     el('result-table').tBodies[0].replaceChildren();
     el('csv').hidden = true;

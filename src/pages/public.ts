@@ -7,9 +7,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { catalog } from '../catalog.ts';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { engineConfig, lakeDir } from '../config.ts';
 import { NotFound } from '../errors.ts';
 import { COMMON_HEADERS, errorResponse } from '../http/response.ts';
-import { LOCAL_SERVER, openApiDocument, type Server } from '../openapi/document.ts';
+import { LOCAL_SERVER, openApiDocument, type DataWindow, type Server } from '../openapi/document.ts';
 import { ASSETS, CONTENT_SECURITY_POLICY, PAGES, assetText, type Asset } from './assets.ts';
 import { headerValue } from '../http/headers.ts';
 
@@ -29,6 +32,41 @@ export function serversFor(event: Pick<APIGatewayProxyEvent, 'headers' | 'reques
   }
   const host = headerValue(event.headers, 'host');
   return host && HOST.test(host) ? [{ url: `http://${host}`, description: 'this local gateway' }] : [LOCAL_SERVER];
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const isDay = (v: unknown): v is string => typeof v === 'string' && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+const windows = new Map<string, DataWindow>();
+
+/**
+ * The days a local lake holds, from its manifest (`<dir>/lake.json`, written by fake-data:
+ * `window: { start, end }`, end excluded). Read once per folder; a missing or malformed
+ * manifest gives undefined (and is tried again next time, so a lake generated after the gateway
+ * started is found).
+ */
+export function dataWindowIn(dir: string): DataWindow | undefined {
+  const known = windows.get(dir);
+  if (known) return known;
+  let window: unknown;
+  try {
+    window = (JSON.parse(readFileSync(path.join(dir, 'lake.json'), 'utf8')) as { window?: unknown } | null)?.window;
+  } catch {
+    return undefined;
+  }
+  const { start, end } = (window ?? {}) as { start?: unknown; end?: unknown };
+  if (!isDay(start) || !isDay(end) || start >= end) return undefined;
+  const found = { from: start, to: end };
+  windows.set(dir, found);
+  return found;
+}
+
+/** The data window this gateway can vouch for: the local lake's; none with Athena (the data is in S3). */
+function servedDataWindow(): DataWindow | undefined {
+  try {
+    return engineConfig().engine === 'duckdb' ? dataWindowIn(lakeDir()) : undefined;
+  } catch {
+    return undefined; // a configuration error belongs to the query routes, not to the document
+  }
 }
 
 function ok(contentType: string, body: string, headers: Record<string, string>): APIGatewayProxyResult {
@@ -53,7 +91,7 @@ export async function publicRoutes(event: APIGatewayProxyEvent): Promise<APIGate
   const resource = event.resource ?? '';
   switch (resource) {
     case '/openapi.json':
-      return ok('application/json; charset=utf-8', JSON.stringify(openApiDocument(catalog().values(), serversFor(event))), {
+      return ok('application/json; charset=utf-8', JSON.stringify(openApiDocument(catalog().values(), serversFor(event), { dataWindow: servedDataWindow() })), {
         'Cache-Control': 'no-cache',
       });
     case '/docs':
