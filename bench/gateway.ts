@@ -1,10 +1,15 @@
 /**
- * End to end through serverless-offline with autocannon: a named query, beside the bare engine
- * time of the same SQL and the emulator's floor (GET /whoami: same authorizer, no engine).
+ * End to end through serverless-offline with autocannon: a 7-day count and the first page of a
+ * 7-day listing, each beside the bare engine time of the same request (in-process, the engine
+ * configured as the gateway's), and the gateway's floor (GET /whoami: the same authorizer, no
+ * engine), with the gateway process's memory.
  */
+import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { catalog } from '../src/catalog.ts';
+import { engineConfig } from '../src/config.ts';
 import { DuckDbEngine } from '../src/engine/duckdb.ts';
+import type { QueryRequest } from '../src/engine/types.ts';
 import { startGateway } from '../scripts/gateway.ts';
 import { localToken } from './authorizer.ts';
 import { median, WEEK } from './queries.ts';
@@ -32,30 +37,57 @@ async function load(url: string, token: string, seconds: number, connections: nu
   };
 }
 
-export async function measureGateway(lakeDir: string, keysDir: string, seconds: number, connections: number) {
-  const query = 'count_orders_by_range';
-  const range = `from=${WEEK.from.toISOString()}&to=${WEEK.to.toISOString()}`;
-  const token = localToken(keysDir, 4);
+/** Resident memory of a process (its threads included), MiB. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
-  const engine = await DuckDbEngine.create({ lakeDir, threads: 2, memoryMb: 1024 });
-  const q = catalog().get(query)!;
+/** Median of `runs` in-process runs of a request, on an engine configured as the gateway's. */
+async function engineMedian(engine: DuckDbEngine, request: () => QueryRequest, runs: number): Promise<number> {
+  for (let i = 0; i < 5; i++) await engine.run(request());
   const ms: number[] = [];
-  for (let i = 0; i < 30; i++) {
+  for (let i = 0; i < runs; i++) {
     const t = performance.now();
-    await engine.run({ query: q, params: { ...WEEK, client_id: 4, all_clients: false }, deadline: Date.now() + 30_000 });
+    await engine.run(request());
     ms.push(performance.now() - t);
   }
-  await engine.close();
+  return median(ms);
+}
+
+export async function measureGateway(lakeDir: string, keysDir: string, seconds: number, connections: number) {
+  const range = `from=${WEEK.from.toISOString()}&to=${WEEK.to.toISOString()}`;
+  const token = localToken(keysDir, 4);
+  const params = { ...WEEK, client_id: 4, all_clients: false };
+  const count = catalog().get('count_orders_by_range')!;
+  const listing = catalog().get('all_orders_by_range')!;
+
+  const cfg = engineConfig();
+  const engine = await DuckDbEngine.create({ lakeDir, threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  let countEngineMs: number;
+  let listingEngineMs: number;
+  try {
+    await engine.copiesReady();
+    countEngineMs = await engineMedian(engine, () => ({ query: count, params, deadline: Date.now() + 30_000 }), 30);
+    listingEngineMs = await engineMedian(engine, () => ({ query: listing, params, page: { size: listing.page!.default }, deadline: Date.now() + 30_000 }), 30);
+  } finally {
+    await engine.close();
+  }
 
   const gateway = await startGateway({ LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir, LAKEGATE_LOG_LEVEL: 'warn' });
   try {
-    // Warm-up: serverless-offline starts a worker (and, for queries, a DuckDB instance) per
-    // concurrent invocation; measure only once they exist.
-    await load(`${gateway.url}/${query}?${range}`, token, 3, connections);
-    await load(`${gateway.url}/whoami`, token, 3, connections);
-    const endToEnd = await load(`${gateway.url}/${query}?${range}`, token, seconds, connections);
-    const floor = await load(`${gateway.url}/whoami`, token, seconds, connections);
-    return { engineMedianMs: median(ms), endToEnd, floor };
+    const idleMiB = rssMiB(gateway.pid);
+    const urls = { count: `${gateway.url}/${count.name}?${range}`, listing: `${gateway.url}/${listing.name}?${range}`, floor: `${gateway.url}/whoami` };
+    // Warm-up: the engine and its in-memory copies of the lake are made on the first requests.
+    for (const url of Object.values(urls)) await load(url, token, 3, connections);
+    const floor = await load(urls.floor, token, seconds, connections);
+    const endToEnd = await load(urls.count, token, seconds, connections);
+    const page = await load(urls.listing, token, seconds, connections);
+    return { countEngineMs, listingEngineMs, endToEnd, floor, page, idleMiB, loadedMiB: rssMiB(gateway.pid) };
   } finally {
     await gateway.stop();
   }
