@@ -47,12 +47,14 @@ module.exports = async ({ resolveVariable }) => {
       role: 'AuthorizerRole',
     },
   };
+  // Every authorized route answers GET, and HEAD like GET without a body (the policy lists both).
+  const authorizedRoute = (p) => ['get', 'head'].map((method) => ({ http: { path: p, method, authorizer, ...apiKey, ...(method === 'get' ? cors : {}) } }));
   functions.whoami = {
     handler: 'functions/whoami.handler',
     description: 'Who the bearer token is for: client, row scope, maximum range',
     memorySize: 128,
     role: 'WhoamiRole',
-    events: [{ http: { path: 'whoami', method: 'get', authorizer, ...apiKey, ...cors } }],
+    events: authorizedRoute('whoami'),
   };
   for (const { name } of project.queries) {
     if (!existsSync(path.join(root, 'functions', `${name}.ts`))) {
@@ -63,10 +65,11 @@ module.exports = async ({ resolveVariable }) => {
       handler: `functions/${name}.handler`,
       description: `Named query ${name}`,
       role: 'QueryRole',
-      events: [{ http: { path: name, method: 'get', authorizer, ...apiKey, ...cors } }],
+      events: authorizedRoute(name),
     };
   }
-  Object.assign(functions, publicFunctions(cors));
+  const routed = ['whoami', ...project.queries.map((q) => q.name)];
+  Object.assign(functions, publicFunctions(cors, routed));
   Object.assign(functions, credentialFunctions());
   return functions;
 };
@@ -91,7 +94,7 @@ function credentialFunctions() {
       memorySize: 128,
       timeout: 10,
       role: 'JwksRole',
-      events: [{ http: { path: '.well-known/jwks.json', method: 'get' } }],
+      events: [{ http: { path: '.well-known/jwks.json', method: 'get' } }, { http: { path: '.well-known/jwks.json', method: 'head' } }],
     },
   };
 }
@@ -119,19 +122,32 @@ async function corsSetting(resolveVariable) {
   };
 }
 
-/** GET /openapi.json, /docs, /playground and their assets: one small function, its files packaged with it. */
-function publicFunctions(cors) {
+/**
+ * GET (and HEAD) /openapi.json, /docs, /playground and their assets, the API's root and its OAuth
+ * metadata: one small function, its files packaged with it. It also answers what no other route
+ * takes: `ANY /{proxy+}` (a 404 naming the path probably meant) and every other method on the
+ * paths above and on `routed` (the authorized routes) and /oauth/token (405 with Allow), so API
+ * Gateway's own MISSING_AUTHENTICATION_TOKEN never answers a client.
+ */
+function publicFunctions(cors, routed) {
   const { PUBLIC_FILES } = tsxRequire('../src/pages/assets.ts', __filename);
-  const get = (p) => ({ http: { path: p, method: 'get', ...cors } });
+  const pages = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}', '.well-known/oauth-authorization-server'];
+  const route = (p, method) => ({ http: { path: p, method, ...(method === 'get' ? cors : {}) } });
   return {
     public: {
       handler: 'functions/public.handler',
-      description: 'Public routes: the OpenAPI document, the reference page, the playground',
+      description: 'Public routes: the OpenAPI document, the reference page, the playground; 404 and 405 answers',
       memorySize: 256,
       timeout: 10,
       role: 'PublicRole',
       package: { patterns: [...PUBLIC_FILES] },
-      events: ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}'].map(get),
+      events: [
+        route('/', 'get'),
+        route('/', 'head'),
+        ...pages.flatMap((p) => [route(p, 'get'), route(p, 'head')]),
+        ...[...pages, ...routed, 'oauth/token', '.well-known/jwks.json'].map((p) => route(p, 'any')),
+        route('{proxy+}', 'any'),
+      ],
     },
   };
 }

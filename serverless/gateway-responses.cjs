@@ -12,7 +12,11 @@ const { fixedCorsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
 
 const GATEWAY_RESPONSES = [
   { id: 'UnauthorizedResponse', type: 'UNAUTHORIZED', status: 401, code: 'unauthorized', message: 'missing, invalid or expired bearer token' },
-  { id: 'AccessDeniedResponse', type: 'ACCESS_DENIED', status: 403, code: 'forbidden', message: 'this client may not call this query' },
+  // The authorizer's context says why (src/auth/policy.ts DENIALS): not granted, or disabled.
+  {
+    id: 'AccessDeniedResponse', type: 'ACCESS_DENIED', status: 403, code: '$context.authorizer.denyCode', message: '$context.authorizer.denyMessage',
+    fallback: { code: 'forbidden', message: 'this client may not call this query' },
+  },
   { id: 'NotFoundResponse', type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found', message: 'no such query' },
   // Over a usage plan's rate or a method throttle (DESIGN §11: rate_limited); a token comes back within a second.
   { id: 'ThrottledResponse', type: 'THROTTLED', status: 429, code: 'rate_limited', message: 'too many requests; slow down', headers: { 'Retry-After': '1' } },
@@ -59,3 +63,17 @@ module.exports = async ({ resolveVariable }) => ({
 });
 module.exports.GATEWAY_RESPONSES = GATEWAY_RESPONSES;
 module.exports.gatewayResponseBody = body;
+
+/**
+ * The body as API Gateway renders it for a request whose authorizer left `context` (the local
+ * gateway's rendering of `$context.authorizer.<member>`; the member's fallback when absent).
+ */
+module.exports.renderGatewayResponse = (r, context) => {
+  const member = (text, fallback) => {
+    const m = /^\$context\.authorizer\.([A-Za-z]+)$/.exec(text);
+    if (!m) return text;
+    const v = context?.[m[1]];
+    return typeof v === 'string' && v !== '' ? v : fallback;
+  };
+  return JSON.stringify({ error: { code: member(r.code, r.fallback?.code), message: member(r.message, r.fallback?.message) } });
+};

@@ -22,14 +22,14 @@
  *   after serverless-esbuild rebuilds, the old bundles are dropped from Node's module cache and
  *   the process-wide engine is let go (src/process-shared.ts), so the next request runs new code.
  */
-const { randomBytes } = require('node:crypto');
+const { createHash, randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { corsConfig } = tsxRequire('../src/config.ts', __filename);
 const { corsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
-const { GATEWAY_RESPONSES, gatewayResponseBody } = require('./gateway-responses.cjs');
+const { GATEWAY_RESPONSES, gatewayResponseBody, renderGatewayResponse } = require('./gateway-responses.cjs');
 
 const byType = (type) => GATEWAY_RESPONSES.find((r) => r.type === type);
 const byStatus = (status) => GATEWAY_RESPONSES.find((r) => r.status === status);
@@ -58,18 +58,29 @@ function setHeaders(target, headers) {
   }
 }
 
-/** serverless-offline's catch-all route, which answers unknown paths. */
+/** serverless-offline's own catch-all route (its 404s are the gateway's). */
 const isCatchAll = (route) => route?.method === '*' && route?.path === '/{p*}';
+/** A route taking any path: that catch-all, or the public function's `ANY /{proxy+}`. */
+const takesAnyPath = (route) => isCatchAll(route) || (route?.method === '*' && route?.path === '/{proxy*}');
+
+/** The authorizer's context for this request's token (src/auth/offline-answers.ts), if it left one. */
+function authorizerAnswer(request) {
+  const authorization = request.headers.authorization;
+  if (!authorization) return undefined;
+  const key = createHash('sha256').update(authorization).digest('base64url');
+  return globalThis[Symbol.for('lakegate.authorizer-answers')]?.get(key);
+}
 
 /** A path that has a GET route of the API (a named query, /whoami, a public page). */
 const knownGetPath = (request) => {
   const route = request.server.match('get', request.path);
-  return route !== null && !isCatchAll(route);
+  return route !== null && !takesAnyPath(route);
 };
 
 /** A gateway answer in the API's error format, with the policy's CORS headers for this request. */
 function gatewayAnswer(h, request, gateway, status, extraHeaders = {}) {
-  const r = h.response(gatewayResponseBody(gateway)).code(status).type('application/json');
+  const body = status === 403 ? renderGatewayResponse(gateway, authorizerAnswer(request)) : gatewayResponseBody(gateway);
+  const r = h.response(body).code(status).type('application/json');
   for (const [name, value] of Object.entries({ ...gateway.headers, ...extraHeaders })) r.header(name, value);
   setHeaders(r.headers, corsHeaders(request.headers.origin, corsConfig().origins));
   return r.takeover();
@@ -213,10 +224,14 @@ class OfflineGateway {
     const host = this.options.host ?? custom.host ?? 'localhost';
     const port = this.options.httpPort ?? custom.httpPort ?? 3000;
     const base = `http://${host}:${port}`;
-    const routes = Object.values(this.serverless.service.functions ?? {})
-      .flatMap((f) => (f.events ?? []).map((e) => e.http).filter(Boolean).map((http) => ({ http, authorized: http.authorizer !== undefined })));
-    const list = (authorized) => routes.filter((r) => r.authorized === authorized).map((r) => `${r.http.method.toUpperCase()} /${r.http.path}`).join('  ');
-    console.log(`lakegate gateway ready on ${base} (Ctrl-C to stop)\n  with a bearer token: ${list(true)}\n  public: ${list(false)}`);
+    const authorized = Object.values(this.serverless.service.functions ?? {})
+      .flatMap((f) => (f.events ?? []).map((e) => e.http).filter((http) => http?.authorizer !== undefined && http.method === 'get'))
+      .map((http) => `/${http.path}`);
+    console.log(
+      `lakegate gateway ready on ${base} (Ctrl-C to stop)\n` +
+        `  with a bearer token: GET ${authorized.join(' ')}\n` +
+        '  public: POST /oauth/token, GET /openapi.json /docs /playground /.well-known/jwks.json /.well-known/oauth-authorization-server',
+    );
   }
 
   /** After a rebuild: the next request loads the new bundles and starts a new engine. */

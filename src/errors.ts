@@ -30,6 +30,16 @@ export class NotFound extends ApiError {
   readonly code = 'not_found';
 }
 
+/** 405: the path exists but does not answer this method; `Allow` names the methods it answers. */
+export class MethodNotAllowed extends ApiError {
+  readonly status = 405;
+  readonly code = 'method_not_allowed';
+  constructor(message: string, allow: string) {
+    super(message);
+    this.headers.Allow = allow;
+  }
+}
+
 /** 406: the client accepts no format we produce. */
 export class NotAcceptable extends ApiError {
   readonly status = 406;

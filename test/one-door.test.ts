@@ -33,7 +33,7 @@ describe('one door: the authorizer is the only way into a handler', function () 
     const r = await fetch(`${gateway.url}/2015-03-31/functions/lakegate-local-count_orders_by_range/invocations`, init);
     expect(r.status).to.equal(404);
     expect([...r.headers.keys()].filter((k) => k.startsWith('access-control-'))).to.deep.equal([]);
-    expect(await r.json()).to.deep.equal({ error: { code: 'not_found', message: 'no such query' } });
+    expect((await r.json()).error.code).to.equal('not_found');
   });
 
   it('the same request through the authorizer is answered, with only the caller\'s rows', async () => {

@@ -41,7 +41,7 @@ describe('OpenAPI document', () => {
 
   it('has one path per named query, plus whoami and the credential routes', () => {
     expect(Object.keys(doc.paths).sort()).to.deep.equal(
-      [...[...catalog().keys()].map((q) => `/${q}`), '/whoami', '/oauth/token', '/.well-known/jwks.json'].sort(),
+      [...[...catalog().keys()].map((q) => `/${q}`), '/whoami', '/oauth/token', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server'].sort(),
     );
   });
 

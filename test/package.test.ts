@@ -107,18 +107,20 @@ describe('serverless package (no AWS credentials)', function () {
       expect(auth.Properties.AuthorizerResultTtlInSeconds).to.equal(60);
     });
 
-    it('one GET method per query plus whoami, every one behind the authorizer; only the public routes of DESIGN §10 without it', () => {
+    it('GET and HEAD per query plus whoami, every one behind the authorizer; only the public routes of DESIGN §10 without it', () => {
       const methods = ofType(prod.template, 'AWS::ApiGateway::Method').map(([, r]) => r.Properties);
       const authorized = methods.filter((m) => m.AuthorizationType === 'CUSTOM');
-      expect(authorized).to.have.length(catalog().size + 1);
-      for (const m of authorized) expect(m.HttpMethod).to.equal('GET');
+      expect(authorized).to.have.length(2 * (catalog().size + 1));
+      expect(authorized.map((m) => m.HttpMethod).sort()).to.deep.equal([...Array(catalog().size + 1).fill('GET'), ...Array(catalog().size + 1).fill('HEAD')]);
       const open = methods.filter((m) => m.AuthorizationType !== 'CUSTOM');
       expect(open.every((m) => m.AuthorizationType === 'NONE')).to.equal(true);
-      expect(open.map((m) => `${m.HttpMethod} ${m.ResourceId.Ref}`).sort()).to.deep.equal([
-        'GET ApiGatewayResourceDocs', 'GET ApiGatewayResourceDocsAssetVar', 'GET ApiGatewayResourceOpenapijson',
-        'GET ApiGatewayResourcePlayground', 'GET ApiGatewayResourcePlaygroundAssetVar', 'GET ApiGatewayResourceWellDashknownJwksjson',
+      // ANY methods only ever reach the public function, which answers them 404 or 405 (test/public-template.test.ts).
+      expect(open.filter((m) => m.HttpMethod !== 'ANY').map((m) => `${m.HttpMethod} ${m.ResourceId.Ref ?? 'root'}`).sort()).to.deep.equal([
+        ...['ApiGatewayResourceDocs', 'ApiGatewayResourceDocsAssetVar', 'ApiGatewayResourceOpenapijson', 'ApiGatewayResourcePlayground',
+          'ApiGatewayResourcePlaygroundAssetVar', 'ApiGatewayResourceWellDashknownJwksjson', 'ApiGatewayResourceWellDashknownOauthDashauthorizationDashserver', 'root',
+        ].flatMap((r) => [`GET ${r}`, `HEAD ${r}`]),
         'POST ApiGatewayResourceOauthToken',
-      ]);
+      ].sort());
     });
 
     it("gateway errors answer in the API's error format (401, 403, 404, 413, 429 rate and quota, 403 without a plan, 5xx)", () => {

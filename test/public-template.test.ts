@@ -15,7 +15,7 @@ import { scratchPath } from './helpers/lake.ts';
 import { packagedTemplate, resourcesOfType as ofType, type Resource, type Template } from './helpers/template.ts';
 
 const ORIGINS = ['https://app.example.com', 'http://localhost:5173'];
-const PUBLIC_PATHS = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}'];
+const PUBLIC_PATHS = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}', '.well-known/oauth-authorization-server'];
 /** Every gateway response: each must carry the CORS policy's headers. */
 const GATEWAY_RESPONSES = ['UnauthorizedResponse', 'AccessDeniedResponse', 'NotFoundResponse', 'ThrottledResponse', 'Default5xxResponse', 'Default4xxResponse', 'QuotaExceededResponse', 'InvalidApiKeyResponse', 'RequestTooLargeResponse'];
 
@@ -44,16 +44,28 @@ describe('public routes and CORS in the packaged template', function () {
     withCors = await packWithOrigins('corsdemo', ORIGINS);
   });
 
-  it('one public function: the five GET routes, no authorizer, its own role', () => {
+  it('one public function: GET and HEAD of its pages, no authorizer, its own role', () => {
     const fn = ofType(prod.template, 'AWS::Lambda::Function').find(([, r]) => r.Properties.FunctionName === 'lakegate-prod-public')!;
     expect(fn, 'lakegate-prod-public').to.not.equal(undefined);
     expect(fn[1].Properties.Role).to.deep.equal({ 'Fn::GetAtt': ['PublicRole', 'Arn'] });
-    const open = methods(prod.template).filter((m) => PUBLIC_PATHS.map((p) => `/${p}`).includes(m.path));
-    expect(open.map((m) => m.path).sort()).to.deep.equal(PUBLIC_PATHS.map((p) => `/${p}`).sort());
+    const open = methods(prod.template).filter((m) => PUBLIC_PATHS.map((p) => `/${p}`).includes(m.path) && m.HttpMethod !== 'ANY');
+    expect(open.map((m) => `${m.HttpMethod} ${m.path}`).sort()).to.deep.equal(PUBLIC_PATHS.flatMap((p) => [`GET /${p}`, `HEAD /${p}`]).sort());
     for (const m of open) {
-      expect(m).to.include({ HttpMethod: 'GET', AuthorizationType: 'NONE' });
+      expect(m.AuthorizationType).to.equal('NONE');
       expect(JSON.stringify(m.Integration.Uri)).to.include('PublicLambdaFunction');
     }
+  });
+
+  it('every known path also has ANY to the public function (405 with Allow), and /{proxy+} takes every unknown path (404), none behind the authorizer', () => {
+    const any = methods(prod.template).filter((m) => m.HttpMethod === 'ANY');
+    const known = [...PUBLIC_PATHS, 'whoami', ...catalog().keys(), 'oauth/token', '.well-known/jwks.json', '{proxy+}'].map((p) => `/${p}`);
+    expect(any.map((m) => m.path).sort()).to.deep.equal(known.sort());
+    for (const m of any) {
+      expect(m.AuthorizationType).to.equal('NONE');
+      expect(JSON.stringify(m.Integration.Uri)).to.include('PublicLambdaFunction');
+    }
+    const root = methods(prod.template).filter((m) => m.ResourceId?.['Fn::GetAtt']?.[1] === 'RootResourceId');
+    expect(root.map((m) => m.HttpMethod).sort()).to.deep.equal(['GET', 'HEAD']);
   });
 
   it('the public role may only write its logs', () => {

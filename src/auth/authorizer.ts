@@ -18,7 +18,8 @@ import { publishRequestMetrics } from '../usage/metrics.ts';
 import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
 import { contextSeal } from './context-seal.ts';
 import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
-import { decide, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
+import { rememberAnswer } from './offline-answers.ts';
+import { decide, DENIALS, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
 import { RemoteJwks } from './remote-jwks.ts';
 import { bearerToken, peekToken, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './token.ts';
 
@@ -113,7 +114,7 @@ export function tokenAuthorizerHandler(
         throw new Error('Unauthorized'); // the exact message API Gateway turns into 401
       }
       log.error('authorizer failure: denying', errorFields(e));
-      decision = denyAll(event.methodArn, null, 'internal failure');
+      decision = denyAll(event.methodArn, null, 'internal failure', DENIALS.unavailable);
     }
     log.info('authorizer decision', {
       effect: decision.effect,
@@ -122,7 +123,9 @@ export function tokenAuthorizerHandler(
     });
     // A Deny, or an Allow that does not list the method called, is answered 403 by API Gateway.
     if (decision.effect === 'Deny' || !decision.resources.includes(event.methodArn)) refused(403, decision.clientId);
-    return toAuthorizerResult(decision, usageKey, decision.effect === 'Allow' ? contextSeal(decision.context) : undefined);
+    const result = toAuthorizerResult(decision, usageKey, decision.effect === 'Allow' ? contextSeal(decision.context) : undefined);
+    if (offlineConfig().offline) rememberAnswer(event.authorizationToken, result.context);
+    return result;
   };
 }
 

@@ -26,6 +26,27 @@ export interface AuthorizerContext {
 }
 
 /**
+ * What a refused caller is told: API Gateway's ACCESS_DENIED answer renders these members of the
+ * authorizer's context (`$context.authorizer.denyCode`, `.denyMessage`; serverless/gateway-responses.cjs).
+ * An Allow carries the answer for a method its policy does not list.
+ */
+export interface DenyContext {
+  readonly denyCode: 'forbidden' | 'client_disabled';
+  readonly denyMessage: string;
+}
+
+/** The refusals a client may be told about (never why an internal failure denied). */
+export const DENIALS = {
+  notGranted: { denyCode: 'forbidden', denyMessage: 'this client may not call this query' },
+  disabled: { denyCode: 'client_disabled', denyMessage: "this client's access is disabled; ask the API's operator to enable it" },
+  unknown: { denyCode: 'forbidden', denyMessage: 'this client has no access to this API' },
+  unavailable: { denyCode: 'forbidden', denyMessage: 'access could not be checked; try again shortly' },
+} as const satisfies Record<string, DenyContext>;
+
+/** The methods a granted endpoint answers: HEAD answers like GET, without a body. */
+export const ENDPOINT_METHODS = ['GET', 'HEAD'] as const;
+
+/**
  * Endpoints every enabled client may call besides its queries: `whoami` answers who the token
  * is for (client, row scope, maximum range), so clients can check their token.
  */
@@ -33,7 +54,7 @@ export const ACCOUNT_ENDPOINTS = ['whoami'] as const;
 
 export type Decision =
   | { readonly effect: 'Allow'; readonly clientId: number; readonly resources: readonly string[]; readonly context: AuthorizerContext }
-  | { readonly effect: 'Deny'; readonly clientId: number | null; readonly resources: readonly string[]; readonly reason: string };
+  | { readonly effect: 'Deny'; readonly clientId: number | null; readonly resources: readonly string[]; readonly reason: string; readonly told: DenyContext };
 
 /** `arn:…:{apiId}/{stage}` of a method ARN; throws on anything else (fail closed). */
 export function apiStagePrefix(methodArn: string): string {
@@ -42,14 +63,14 @@ export function apiStagePrefix(methodArn: string): string {
   return `${m[1]}:${m[2]}/${m[3]}`;
 }
 
-export function denyAll(methodArn: string, clientId: number | null, reason: string): Decision {
+export function denyAll(methodArn: string, clientId: number | null, reason: string, told: DenyContext = DENIALS.unknown): Decision {
   let resources: string[];
   try {
     resources = [`${apiStagePrefix(methodArn)}/*/*`];
   } catch {
     resources = ['*']; // a Deny may be broad; only an Allow must be exact
   }
-  return { effect: 'Deny', clientId, resources, reason };
+  return { effect: 'Deny', clientId, resources, reason, told };
 }
 
 /**
@@ -67,16 +88,16 @@ export function decide(
 ): Decision {
   const rule = table.get(clientId);
   if (!rule) return denyAll(methodArn, clientId, 'client not in the access table');
-  if (!rule.enabled) return denyAll(methodArn, clientId, 'client disabled');
+  if (!rule.enabled) return denyAll(methodArn, clientId, 'client disabled', DENIALS.disabled);
   const queries = grantedQueries(rule, catalogNames);
-  if (queries.length === 0) return denyAll(methodArn, clientId, 'no query granted');
+  if (queries.length === 0) return denyAll(methodArn, clientId, 'no query granted', DENIALS.notGranted);
   const endpoints = grantedEndpoints(queries, scope);
-  if (endpoints.length === 0) return denyAll(methodArn, clientId, 'the token scope grants nothing');
+  if (endpoints.length === 0) return denyAll(methodArn, clientId, 'the token scope grants nothing', DENIALS.notGranted);
   const prefix = apiStagePrefix(methodArn);
   return {
     effect: 'Allow',
     clientId,
-    resources: endpoints.map((q) => `${prefix}/GET/${q}`),
+    resources: endpoints.flatMap((q) => ENDPOINT_METHODS.map((m) => `${prefix}/${m}/${q}`)),
     context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days, plan: planOfRule(rule) },
   };
 }
@@ -93,7 +114,8 @@ export function toAuthorizerResult(d: Decision, usageIdentifierKey?: string, sea
       Version: '2012-10-17',
       Statement: [{ Action: 'execute-api:Invoke', Effect: d.effect, Resource: [...d.resources] }],
     },
-    ...(d.effect === 'Allow' ? { context: { ...d.context, ...(seal !== undefined ? { seal } : {}) } } : {}),
+    // An Allow's context also says what to answer for a method its policy does not list.
+    context: d.effect === 'Allow' ? { ...d.context, ...DENIALS.notGranted, ...(seal !== undefined ? { seal } : {}) } : { ...d.told },
     ...(d.effect === 'Allow' && usageIdentifierKey !== undefined ? { usageIdentifierKey } : {}),
   };
 }

@@ -9,7 +9,7 @@ import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { roundMs, type AccessRecord } from '../usage/record.ts';
 import { applyCors, requestOrigin } from './cors.ts';
-import { errorResponse } from './response.ts';
+import { errorResponse, forMethod } from './response.ts';
 
 /** What the access record learns while a request is answered (filled in as the request goes). */
 export interface RequestFacts {
@@ -58,6 +58,6 @@ export function withAccessRecord(
     writeAccess(record);
     publishRequestMetrics(record);
     // CORS for the request's Origin (a listed origin may read the answer, any other gets no CORS header).
-    return applyCors(response, requestOrigin(event));
+    return applyCors(forMethod(event.httpMethod, response), requestOrigin(event));
   };
 }

@@ -11,6 +11,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { corsConfig } from '../config.ts';
 import { headerValue } from './headers.ts';
+import { forMethod } from './response.ts';
 
 export const CORS_ALLOWED_METHODS = ['GET'] as const;
 export const CORS_ALLOWED_HEADERS = ['Authorization', 'Accept'] as const;
@@ -70,8 +71,8 @@ export function requestOrigin(event: Pick<APIGatewayProxyEvent, 'headers'>): str
   return headerValue(event.headers, 'origin');
 }
 
-/** Wrap a proxy handler so its every answer carries the policy's CORS headers. */
+/** Wrap a proxy handler so its every answer carries the policy's CORS headers (and a HEAD none of its body). */
 export function withCors<C>(handler: (event: APIGatewayProxyEvent, context?: C) => Promise<APIGatewayProxyResult>) {
   return async (event: APIGatewayProxyEvent, context?: C): Promise<APIGatewayProxyResult> =>
-    applyCors(await handler(event, context), requestOrigin(event));
+    applyCors(forMethod(event.httpMethod, await handler(event, context)), requestOrigin(event));
 }

@@ -73,6 +73,11 @@ export function answerResponse(a: Answer, format: Format): APIGatewayProxyResult
   });
 }
 
+/** The answer to the request's method: a HEAD gets the GET answer's status and headers, without its body. */
+export function forMethod(method: string | undefined, result: APIGatewayProxyResult): APIGatewayProxyResult {
+  return method?.toUpperCase() === 'HEAD' ? { ...result, body: '' } : result;
+}
+
 /** Seconds a client should wait before repeating a request answered 202. */
 export const STILL_RUNNING_RETRY_AFTER_SECONDS = 2;
 

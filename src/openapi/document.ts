@@ -243,6 +243,19 @@ function credentialPaths(): Record<string, Schema> {
         },
       },
     },
+    '/.well-known/oauth-authorization-server': {
+      get: {
+        operationId: 'oauthAuthorizationServerMetadata',
+        tags: ['credentials'],
+        summary: 'OAuth 2.0 authorization server metadata (RFC 8414)',
+        description: 'Where to get a token (client credentials; the secret by HTTP Basic or in the form body), where the keys are, and the scopes a token may be narrowed to. `issuer` is this API\'s URL.',
+        ...PUBLIC,
+        responses: {
+          '200': { description: 'The metadata.', content: { 'application/json': { schema: schemaRef('AuthorizationServerMetadata') } } },
+          '500': errorRef('InternalError'),
+        },
+      },
+    },
   };
 }
 

@@ -132,6 +132,21 @@ export const COMMON_SCHEMAS: Record<string, Schema> = {
       error_description: { type: 'string' },
     },
   },
+  AuthorizationServerMetadata: {
+    type: 'object',
+    description: 'RFC 8414 authorization server metadata.',
+    required: ['issuer', 'token_endpoint', 'jwks_uri', 'grant_types_supported', 'token_endpoint_auth_methods_supported', 'response_types_supported', 'scopes_supported'],
+    properties: {
+      issuer: { type: 'string', format: 'uri' },
+      token_endpoint: { type: 'string', format: 'uri' },
+      jwks_uri: { type: 'string', format: 'uri' },
+      grant_types_supported: { type: 'array', items: { const: 'client_credentials' } },
+      token_endpoint_auth_methods_supported: { type: 'array', items: { enum: ['client_secret_basic', 'client_secret_post'] } },
+      response_types_supported: { type: 'array', maxItems: 0 },
+      scopes_supported: { type: 'array', items: { type: 'string' } },
+      service_documentation: { type: 'string', format: 'uri' },
+    },
+  },
   JsonWebKeySet: {
     type: 'object',
     description: 'RFC 7517: every public key the authorizer accepts; `kid` is the RFC 7638 thumbprint.',

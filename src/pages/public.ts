@@ -10,7 +10,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { engineConfig, lakeDir } from '../config.ts';
-import { NotFound } from '../errors.ts';
+import { MethodNotAllowed, NotFound } from '../errors.ts';
+import { unroutedAnswer } from '../http/routes.ts';
+import { authorizationServerMetadata } from '../oauth/metadata.ts';
 import { COMMON_HEADERS, errorResponse } from '../http/response.ts';
 import { LOCAL_SERVER, openApiDocument, type DataWindow, type Server } from '../openapi/document.ts';
 import { ASSETS, CONTENT_SECURITY_POLICY, PAGES, assetText, type Asset } from './assets.ts';
@@ -84,12 +86,44 @@ const PAGE_HEADERS = {
 const page = (asset: Asset) => ok(asset.contentType, assetText(asset), { ...PAGE_HEADERS, 'Cache-Control': 'no-cache' });
 const asset = (a: Asset) => ok(a.contentType, assetText(a), { 'Cache-Control': 'public, max-age=3600' });
 
-const notFound = (event: APIGatewayProxyEvent): APIGatewayProxyResult =>
-  errorResponse(new NotFound('no such page'), event.requestContext?.requestId ?? randomUUID());
+const requestIdOf = (event: APIGatewayProxyEvent) => event.requestContext?.requestId ?? randomUUID();
+const notFound = (event: APIGatewayProxyEvent): APIGatewayProxyResult => errorResponse(new NotFound('no such page'), requestIdOf(event));
+
+/**
+ * A path no route takes (`ANY /{proxy+}`): 405 with Allow on a known path asked with another
+ * method, else 404 naming the path probably meant (a query's name in other case, or mistyped).
+ */
+function unrouted(event: APIGatewayProxyEvent): APIGatewayProxyResult {
+  const path = event.pathParameters?.proxy !== undefined ? `/${event.pathParameters.proxy}` : (event.path ?? event.resource ?? '/');
+  const answer = unroutedAnswer(path, event.httpMethod ?? 'GET', [...catalog().keys()]);
+  if (answer.status === 405) {
+    return errorResponse(new MethodNotAllowed(`${path.slice(0, 100)} answers ${answer.allow} only`, answer.allow), requestIdOf(event));
+  }
+  const hint = answer.meant ? `; did you mean ${answer.meant}?` : '; the queries are listed at /openapi.json';
+  return errorResponse(new NotFound(`no such query or page${hint}`), requestIdOf(event));
+}
+
+/** GET /: where to start. */
+function index(event: APIGatewayProxyEvent): APIGatewayProxyResult {
+  const base = serversFor(event)[0]!.url;
+  const body = { api: 'lakegate', openapi: `${base}/openapi.json`, docs: `${base}/docs`, playground: `${base}/playground`, oauthMetadata: `${base}/.well-known/oauth-authorization-server` };
+  return ok('application/json; charset=utf-8', JSON.stringify(body), { 'Cache-Control': 'no-cache' });
+}
 
 export async function publicRoutes(event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   const resource = event.resource ?? '';
+  const method = (event.httpMethod ?? 'GET').toUpperCase();
+  // Every route here answers GET and HEAD; any other method reaches this function only to be refused.
+  if (method !== 'GET' && method !== 'HEAD') return unrouted(event);
   switch (resource) {
+    case '/':
+      return index(event);
+    case '/{proxy+}':
+      return unrouted(event);
+    case '/.well-known/oauth-authorization-server':
+      return ok('application/json; charset=utf-8', JSON.stringify(authorizationServerMetadata(serversFor(event)[0]!.url, [...catalog().keys()])), {
+        'Cache-Control': 'public, max-age=300',
+      });
     case '/openapi.json':
       return ok('application/json; charset=utf-8', JSON.stringify(openApiDocument(catalog().values(), serversFor(event), { dataWindow: servedDataWindow() })), {
         'Cache-Control': 'no-cache',
@@ -105,6 +139,6 @@ export async function publicRoutes(event: APIGatewayProxyEvent): Promise<APIGate
       return Object.hasOwn(group, name) ? asset(group[name]!) : notFound(event);
     }
     default:
-      return notFound(event);
+      return unrouted(event);
   }
 }
