@@ -3,18 +3,22 @@
  * real keys and signatures. Each bad token must give exactly `Error('Unauthorized')` (401);
  * unknown/disabled clients a Deny (403); granted ones an Allow listing exactly their methods.
  */
+import { sign } from 'node:crypto';
 import { expect } from 'chai';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import { AclCache } from '../src/acl/cache.ts';
 import { serializeAccessTable, type AccessRule } from '../src/acl/model.ts';
 import type { AclRead, AclStore } from '../src/acl/store.ts';
 import { Authorizer, tokenAuthorizerHandler } from '../src/auth/authorizer.ts';
-import { publicVerificationKey, type TokenPolicy } from '../src/auth/token.ts';
+import { DENIALS, ENDPOINT_METHODS } from '../src/auth/policy.ts';
+import { peekToken, publicVerificationKey, Unauthorized, verifyToken, type TokenPolicy } from '../src/auth/token.ts';
 import { catalog } from '../src/catalog.ts';
 import { AUDIENCE, ecKey, hmacRaw, ISSUER, mint, rsaKey, signRaw, type TestKey } from './helpers/tokens.ts';
 
 const API = 'arn:aws:execute-api:eu-west-1:123456789012:abc123def4/prod';
 const arn = (query: string) => `${API}/GET/${query}`;
+/** The method ARNs an Allow lists for one endpoint: every method it answers (GET, and HEAD like GET). */
+const arns = (query: string) => ENDPOINT_METHODS.map((m) => `${API}/${m}/${query}`);
 const NAMES = [...catalog().keys()];
 const POLICY: TokenPolicy = { issuer: ISSUER, audience: AUDIENCE, clockToleranceSec: 30, maxTokenBytes: 4096, maxAgeSec: 86400 };
 
@@ -50,10 +54,11 @@ const stranger = ecKey();
 const rsa = rsaKey();
 const now = () => Math.floor(Date.now() / 1000);
 
-function setup(store: AclStore = new MemoryStore(serializeAccessTable(RULES)), clock?: { t: number }) {
+const ring = new Map([[key.kid, publicVerificationKey(key.publicPem)]]);
+
+function setup(store: AclStore = new MemoryStore(serializeAccessTable(RULES)), clock?: { t: number }, policy = POLICY) {
   const acl = new AclCache(store, { ttlMs: 10_000, maxStaleMs: 60_000, readTimeoutMs: 200, ...(clock ? { now: () => clock.t } : {}) });
-  const ring = new Map([[key.kid, publicVerificationKey(key.publicPem)]]);
-  const authorizer = new Authorizer(ring, POLICY, acl, NAMES);
+  const authorizer = new Authorizer(ring, policy, acl, NAMES);
   const handler = tokenAuthorizerHandler(async () => authorizer);
   const call = (authorizationToken: string | undefined, query = 'count_orders_by_range') =>
     handler({ type: 'TOKEN', authorizationToken: authorizationToken as string, methodArn: arn(query) });
@@ -75,6 +80,21 @@ async function expect401(p: Promise<APIGatewayAuthorizerResult>, label: string) 
 const claims = (extra: Record<string, unknown> = {}) =>
   JSON.stringify({ sub: '4', iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 600, ...extra });
 const header = (extra: Record<string, unknown> = {}) => ({ alg: 'ES256', typ: 'JWT', kid: key.kid, ...extra });
+/** ES256 over header text as written (signRaw serializes an object, which cannot name a member twice). */
+const signRawHeader = (headerText: string, payloadText: string) => {
+  const input = `${Buffer.from(headerText).toString('base64url')}.${Buffer.from(payloadText).toString('base64url')}`;
+  return `${input}.${sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+};
+/** Why verifyToken refuses `token` (the reason that goes to the log), or 'accepted'. */
+const refusal = (token: string, policy = POLICY) => {
+  try {
+    verifyToken(token, ring, policy);
+    return 'accepted';
+  } catch (e) {
+    expect(e).to.be.instanceOf(Unauthorized);
+    return (e as Unauthorized).reason;
+  }
+};
 
 describe('token authorizer', () => {
   const { call } = setup();
@@ -163,12 +183,114 @@ describe('token authorizer', () => {
     });
   });
 
+  describe('attack-probe findings: each refused 401, for the reason it names', () => {
+    const DAY = 86400;
+
+    it('iat is checked by our code, not jsonwebtoken\'s maxAge (which reads iat 0 as "now"): iat 0 with exp ten years out, iat 1, 31 days old, a string, Infinity, absent, or ahead beyond the tolerance is refused; a fresh iat, and one at the maximum age or ahead but inside the tolerance, are accepted', async () => {
+      // As deployed: authConfig's default maximum age (30 days) and clock tolerance (30 s).
+      const deployed: TokenPolicy = { ...POLICY, maxAgeSec: 30 * DAY };
+      const { call: callDeployed } = setup(undefined, undefined, deployed);
+      const refused: [string, () => string, RegExp][] = [
+        ['iat 0, exp ten years out', () => claims({ iat: 0, exp: now() + 10 * 365 * DAY }), /older than the maximum token age/],
+        ['iat 1', () => claims({ iat: 1 }), /older than the maximum token age/],
+        ['iat 31 days old', () => claims({ iat: now() - 31 * DAY }), /older than the maximum token age/],
+        ['iat 30 days and 40 s old (past the 30 s tolerance)', () => claims({ iat: now() - 30 * DAY - 40 }), /older than the maximum token age/],
+        ['iat as a string', () => claims({ iat: String(now()) }), /iat missing or not a number/],
+        ['iat 1e400 (JSON.parse: Infinity)', () => claims().replace(/"iat":\d+/, '"iat":1e400'), /iat missing or not a number/],
+        ['no iat', () => claims({ iat: undefined }), /iat missing or not a number/],
+        ['iat 40 s ahead (tolerance 30 s)', () => claims({ iat: now() + 40 }), /iat in the future/],
+      ];
+      for (const [label, payload, reason] of refused) {
+        const t = signRaw(header(), payload(), key);
+        expect(refusal(t, deployed), label).to.match(reason);
+        await expect401(callDeployed(`Bearer ${t}`), label);
+      }
+      const accepted: [string, () => string][] = [
+        ['a fresh iat', () => claims()],
+        ['iat 30 days and 20 s old (inside the tolerance)', () => claims({ iat: now() - 30 * DAY - 20 })],
+        ['iat 20 s ahead (inside the tolerance)', () => claims({ iat: now() + 20 })],
+      ];
+      for (const [label, payload] of accepted) {
+        const r = await callDeployed(`Bearer ${signRaw(header(), payload(), key)}`);
+        expect(r.policyDocument.Statement[0], label).to.include({ Effect: 'Allow' });
+      }
+    });
+
+    it('a header with crit is refused whatever it names (RFC 7515 §4.1.11: we implement no extension)', async () => {
+      const headers: [string, Record<string, unknown>][] = [
+        ['crit ["exp2"] with exp2 present', header({ crit: ['exp2'], exp2: now() + 600 })],
+        ['crit ["exp2"] without exp2', header({ crit: ['exp2'] })],
+        ['crit ["b64"] with b64 true', header({ crit: ['b64'], b64: true })],
+        ['crit [] (RFC 7515: must not be empty)', header({ crit: [] })],
+        ['crit as a string', header({ crit: 'exp2' })],
+        ['crit null', header({ crit: null })],
+      ];
+      for (const [label, h] of headers) {
+        const t = signRaw(h, claims(), key);
+        expect(refusal(t), label).to.match(/^crit names an extension we do not implement$/);
+        expect(() => peekToken(t), label).to.throw(Unauthorized);
+        await expect401(call(`Bearer ${t}`), label);
+      }
+    });
+
+    it('a member named twice is refused at any depth, in the header or the payload, and already by peekToken (before it picks a key)', async () => {
+      const body = claims().slice(1, -1); // the claims' members, to put around the duplicates
+      const h = JSON.stringify(header());
+      const tokens: [string, string][] = [
+        ['sub twice ("3" then "4")', signRawHeader(h, `{"sub":"3",${body},"sub":"4"}`)],
+        ['sub twice, the second spelled with an escape', signRawHeader(h, `{${body},"s\\u0075b":"9000"}`)],
+        ['iss twice (the last would pick whose keys to try)', signRawHeader(h, `{"iss":"https://idp.example.test/pool",${body}}`)],
+        ['a claim object with a member twice', signRawHeader(h, `{${body},"ctx":{"role":"reader","role":"admin"}}`)],
+        ['a member twice inside an array of objects', signRawHeader(h, `{${body},"grants":[{"q":"a"},{"q":"b","q":"c"}]}`)],
+        ['alg twice in the header', signRawHeader(`{"alg":"none","typ":"JWT","kid":"${key.kid}","alg":"ES256"}`, claims())],
+        ['kid twice in the header', signRawHeader(`{"alg":"ES256","kid":"${stranger.kid}","typ":"JWT","kid":"${key.kid}"}`, claims())],
+        ['a header member twice inside a nested object', signRawHeader(`{"alg":"ES256","typ":"JWT","kid":"${key.kid}","x5":{"a":1,"a":2}}`, claims())],
+      ];
+      for (const [label, t] of tokens) {
+        expect(refusal(t), label).to.match(/^a token segment is not strict JSON: duplicate member name /);
+        let peeked: unknown;
+        try {
+          peeked = peekToken(t);
+        } catch (e) {
+          peeked = e;
+        }
+        expect(peeked, label).to.be.instanceOf(Unauthorized);
+        expect((peeked as Unauthorized).reason, label).to.match(/duplicate member name/);
+        await expect401(call(`Bearer ${t}`), label);
+      }
+      // The same name in two different objects is no duplicate: such a token is accepted.
+      const r = await call(`Bearer ${signRawHeader(h, `{${body},"a":{"x":1},"b":{"x":2,"y":[{"x":3}]}}`)}`);
+      expect(r.policyDocument.Statement[0]).to.include({ Effect: 'Allow' });
+    });
+
+    it('a segment the strict reader cannot read is refused (fails closed): nesting past 32 levels, invalid UTF-8, a BOM', async () => {
+      const h = JSON.stringify(header());
+      const tokens: [string, string, RegExp][] = [
+        ['33 levels (32 nested arrays in the claims)', signRawHeader(h, claims({ deep: JSON.parse(`${'['.repeat(32)}${']'.repeat(32)}`) })), /nested too deeply/],
+        ['a BOM before the payload', signRawHeader(h, `\ufeff${claims()}`), /not strict JSON/],
+      ];
+      const invalidUtf8 = (() => {
+        const input = `${Buffer.from(h).toString('base64url')}.${Buffer.concat([Buffer.from(claims().slice(0, -1) + ',"x":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]).toString('base64url')}`;
+        return `${input}.${sign('sha256', Buffer.from(input), { key: key.privateKey, dsaEncoding: 'ieee-p1363' }).toString('base64url')}`;
+      })();
+      tokens.push(['invalid UTF-8 (0xC3 0x28) in a claim', invalidUtf8, /not UTF-8 JSON/]);
+      for (const [label, t, reason] of tokens) {
+        expect(refusal(t), label).to.match(reason);
+        await expect401(call(`Bearer ${t}`), label);
+      }
+      // 32 levels (31 nested arrays in the claims) still read.
+      const r = await call(`Bearer ${signRawHeader(h, claims({ deep: JSON.parse(`${'['.repeat(31)}${']'.repeat(31)}`) }))}`);
+      expect(r.policyDocument.Statement[0]).to.include({ Effect: 'Allow' });
+    });
+  });
+
   describe('allow inside the tolerances', () => {
     const cases: [string, () => string][] = [
       ['a fresh token', () => good],
       ['exp just inside the clock tolerance', () => signRaw(header(), claims({ exp: now() - 28 }), key)],
       ['nbf just inside the clock tolerance', () => mint(key, '4', { sign: { notBefore: 20 } })],
       ['aud as an array containing ours', () => mint(key, '4', { sign: { audience: ['other', AUDIENCE] } })],
+      ['iat at the maximum age, inside the clock tolerance', () => signRaw(header(), claims({ iat: now() - 86400 - 20 }), key)],
     ];
     for (const [label, token] of cases) {
       it(label, async () => {
@@ -185,23 +307,24 @@ describe('token authorizer', () => {
       for (const q of ['count_orders_by_range', 'all_orders_by_range']) {
         const r = await call(`Bearer ${good}`, q);
         expect(statement(r).Effect).to.equal('Allow');
-        expect(statement(r).Resource).to.deep.equal([...NAMES, 'whoami'].map(arn));
+        expect(statement(r).Resource).to.deep.equal([...NAMES, 'whoami'].flatMap(arns));
         expect(r.principalId).to.equal('4');
-        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366, plan: 'standard' });
+        // With what to answer for a method the policy does not list (API Gateway's ACCESS_DENIED renders it).
+        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366, plan: 'standard', ...DENIALS.notGranted });
       }
     });
 
     it('a restricted client: Allow lists only its grants, so another query is refused (403) even from a cached policy', async () => {
       const r = await call(`Bearer ${mint(key, '3')}`, 'most_required_service_by_range');
       expect(statement(r).Effect).to.equal('Allow');
-      expect(statement(r).Resource).to.deep.equal([arn('count_orders_by_range'), arn('count_trackcode_by_range'), arn('whoami')]);
-      expect(statement(r).Resource).to.not.include(arn('most_required_service_by_range'));
+      expect(statement(r).Resource).to.deep.equal(['count_orders_by_range', 'count_trackcode_by_range', 'whoami'].flatMap(arns));
+      for (const a of arns('most_required_service_by_range')) expect(statement(r).Resource).to.not.include(a);
       expect(statement(r).Resource.some((x) => x.includes('*'))).to.equal(false);
     });
 
     it('row scope all for the analysts, as a plain string in the context', async () => {
       const r = await call(`Bearer ${mint(key, '9000')}`);
-      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660, plan: 'standard' });
+      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660, plan: 'standard', ...DENIALS.notGranted });
       for (const v of Object.values(r.context!)) expect(['string', 'number', 'boolean']).to.include(typeof v);
     });
 

@@ -3,11 +3,19 @@
  * Any defect answers `Unauthorized` (→ 401), with the reason kept for logs only.
  *
  * jsonwebtoken checks exp/nbf/aud/iss only when present or configured, so this module requires
- * them explicitly and always passes an `algorithms` allow-list derived from the key type.
+ * them explicitly and always passes an `algorithms` allow-list derived from the key type. The
+ * token's age is checked here too, not by jsonwebtoken's `maxAge`: that reads a falsy `iat` (0)
+ * as "now", so `iat: 0` with a distant `exp` would never grow old.
+ *
+ * Before any signature is checked, both JSON segments are read strictly (strict-json.ts): a
+ * segment naming one member twice is refused, since JSON.parse keeps the last while another
+ * reader may keep the first. A header with `crit` is refused (RFC 7515 §4.1.11: we implement no
+ * extension, so we cannot honour any it names).
  */
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import jwt, { type Algorithm } from 'jsonwebtoken';
 import { CLIENT_ID, PROVIDER_CLIENT_ID, SCOPE_NAME } from '../ids.ts';
+import { parseStrictJson, StrictJsonError } from './strict-json.ts';
 
 export class Unauthorized extends Error {
   override name = 'Unauthorized';
@@ -26,7 +34,7 @@ export interface VerificationKey {
 export interface TokenPolicy {
   readonly issuer: string;
   readonly audience: string;
-  /** Seconds of clock skew accepted on exp/nbf/iat. */
+  /** Seconds of clock skew accepted on exp/nbf/iat (and on the maximum age). */
   readonly clockToleranceSec: number;
   /** Tokens longer than this are refused before any parsing (API Gateway's own cap is 10240). */
   readonly maxTokenBytes: number;
@@ -53,6 +61,17 @@ export function parseScopeClaim(value: unknown): readonly string[] | null {
   return [...new Set(names)];
 }
 
+/**
+ * `iat` as the maximum age needs it: present, a finite number (JSON's `1e400` parses to
+ * Infinity), not ahead of our clock beyond the tolerance, and not older than `maxAgeSec` (plus
+ * the tolerance). Throws Unauthorized otherwise.
+ */
+export function checkIssuedAt(iat: unknown, nowSec: number, policy: Pick<TokenPolicy, 'clockToleranceSec' | 'maxAgeSec'>): void {
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) throw new Unauthorized('iat missing or not a number');
+  if (iat > nowSec + policy.clockToleranceSec) throw new Unauthorized('iat in the future');
+  if (nowSec - iat > policy.maxAgeSec + policy.clockToleranceSec) throw new Unauthorized('older than the maximum token age');
+}
+
 /** base64url segments: header.payload.signature, each non-empty. */
 const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 
@@ -69,7 +88,9 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   if (Buffer.byteLength(token) > policy.maxTokenBytes) throw new Unauthorized('token too large');
   if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
 
-  const header = decodeSegment(token.slice(0, token.indexOf('.')));
+  const [h, p] = token.split('.') as [string, string];
+  const header = decodeHeader(h);
+  decodeSegment(p); // strictly, before jsonwebtoken's JSON.parse reads it
   if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
   const key = keys.get(header.kid);
   if (!key) throw new Unauthorized('unknown kid');
@@ -82,8 +103,7 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
       issuer: policy.issuer,
       audience: policy.audience,
       clockTolerance: policy.clockToleranceSec,
-      maxAge: policy.maxAgeSec,
-      clockTimestamp: Math.floor(nowSec),
+      clockTimestamp: Math.floor(nowSec), // no maxAge: checkIssuedAt below
     });
   } catch (e) {
     throw new Unauthorized((e as Error).message);
@@ -94,7 +114,7 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   for (const k of ['__proto__', 'constructor', 'prototype']) if (Object.hasOwn(claims, k)) throw new Unauthorized(`claim ${k} refused`);
   // jsonwebtoken skips exp when absent: a token without one would never expire.
   if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) throw new Unauthorized('exp missing or not a number');
-  if (typeof claims.iat !== 'number' || claims.iat > nowSec + policy.clockToleranceSec) throw new Unauthorized('iat missing or in the future');
+  checkIssuedAt(claims.iat, nowSec, policy);
   // Our tokens name a client id in `sub`; a provider's name its own client in `clientClaim`.
   const claim = policy.clientClaim ?? 'sub';
   const subject = claims[claim];
@@ -113,20 +133,37 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
 export function peekToken(token: string): { kid: string; issuer: string | undefined } {
   if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
   const [h, p] = token.split('.') as [string, string];
-  const header = decodeSegment(h);
+  const header = decodeHeader(h);
   if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
+  // Strict like verifyToken: with `iss` twice, the last would pick whose keys to try.
   const iss = decodeSegment(p).iss;
   return { kid: header.kid, issuer: typeof iss === 'string' ? iss : undefined };
 }
 
+/**
+ * A segment's bytes as UTF-8 text, refusing invalid UTF-8 (RFC 7515 §5.2) rather than reading it
+ * as U+FFFD. The BOM is kept, so the strict reader refuses it as JSON.parse would.
+ */
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** A segment as a JSON object, read strictly: one strict JSON text, no member named twice at any depth. */
 function decodeSegment(segment: string): Record<string, unknown> {
+  let value: unknown;
   try {
-    const value: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
-  } catch {
-    // fall through
+    value = parseStrictJson(UTF8.decode(Buffer.from(segment, 'base64url')));
+  } catch (e) {
+    if (e instanceof StrictJsonError) throw new Unauthorized(`a token segment is not strict JSON: ${e.message}`);
+    throw new Unauthorized('a token segment is not UTF-8 JSON');
   }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
   throw new Unauthorized('a token segment is not a JSON object');
+}
+
+/** The JOSE header: a strict JSON object without `crit` (any critical extension is one we do not implement). */
+function decodeHeader(segment: string): Record<string, unknown> {
+  const header = decodeSegment(segment);
+  if (Object.hasOwn(header, 'crit')) throw new Unauthorized('crit names an extension we do not implement');
+  return header;
 }
 
 /** RFC 7638 thumbprint of a public key: a stable `kid` derived from the key itself. */
