@@ -116,6 +116,11 @@ export const oauthConfig = memo(() => ({
   /** Failed authentications of one client id allowed per window before 429. */
   maxFailures: intVar('LAKEGATE_OAUTH_MAX_FAILURES', 5, 1, 1000),
   failureWindowSec: intVar('LAKEGATE_OAUTH_FAILURE_WINDOW_SECONDS', 60, 1, 3600),
+  /**
+   * Failure windows kept for ids that name no client (made up, or malformed), oldest evicted
+   * first; known clients' windows are never evicted (src/oauth/failures.ts).
+   */
+  maxUnknownWindows: intVar('LAKEGATE_OAUTH_MAX_UNKNOWN_WINDOWS', 10_000, 1, 1_000_000),
 }));
 
 /**

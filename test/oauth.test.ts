@@ -8,12 +8,15 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { createServer, type Server } from 'node:http';
 import { promisify } from 'node:util';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import jwt from 'jsonwebtoken';
 import { applyCommand, parseCommand } from '../src/acl/edit.ts';
 import { serializeAccessTable, parseAccessTable, type AccessRule } from '../src/acl/model.ts';
 import { Authorizer } from '../src/auth/authorizer.ts';
+import { ENDPOINT_METHODS } from '../src/auth/policy.ts';
 import { ringKeys } from '../src/auth/keys.ts';
 import { LocalKeyRing, readKeyRing, retireKey, rotateKey } from '../src/auth/keyring.ts';
 import { RemoteJwks } from '../src/auth/remote-jwks.ts';
@@ -23,13 +26,15 @@ import { catalog } from '../src/catalog.ts';
 import { hashSecret, newSecret, parseSecrets, secretMatches, serializeSecrets, SECRET_FORMAT } from '../src/credentials/secrets.ts';
 import { credentialsCache } from '../src/credentials/store.ts';
 import { ensureLocalKeys } from '../src/keys.ts';
-import { FailureGuard } from '../src/oauth/failures.ts';
+import { FailureGuard, MemoryFailureStore, SqliteFailureStore, type FailureStore } from '../src/oauth/failures.ts';
+import { oauthTokenHandler } from '../src/oauth/handler.ts';
 import { jwksDocument } from '../src/oauth/jwks.ts';
 import { OAuthError, parseTokenRequest, type RawTokenRequest } from '../src/oauth/request.ts';
 import { issueToken, type TokenServiceDeps } from '../src/oauth/token-service.ts';
 import { startGateway, type Gateway } from '../scripts/gateway.ts';
 import { testLake, scratchPath } from './helpers/lake.ts';
 import { fixedAccessTable } from './helpers/acl.ts';
+import { eventually } from './helpers/eventually.ts';
 
 const run = promisify(execFile);
 const NAMES = [...catalog().keys()];
@@ -48,6 +53,20 @@ const FORM = 'application/x-www-form-urlencoded';
 const raw = (over: Partial<RawTokenRequest> = {}): RawTokenRequest => ({
   method: 'POST', contentType: FORM, authorization: basic('4', 'x'), body: 'grant_type=client_credentials', queryParameters: [], ...over,
 });
+/** The token_failures rows of a SQLite file, read through a connection of its own (not the store's count()). */
+function failureTable(file: string): { client: string; failures: number; known: boolean }[] {
+  const db = new DatabaseSync(file);
+  try {
+    return db.prepare('SELECT client, failures, known FROM token_failures ORDER BY client').all()
+      .map((r) => ({ client: String(r.client), failures: Number(r.failures), known: Number(r.known) === 1 }));
+  } finally {
+    db.close();
+  }
+}
+function failureRows(file: string): { rows: number; known: number } {
+  const rows = failureTable(file);
+  return { rows: rows.length, known: rows.filter((r) => r.known).length };
+}
 
 describe('OAuth 2.0 client credentials (in-process)', () => {
   describe('client secrets', () => {
@@ -194,7 +213,8 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       const authorizer = new Authorizer(ringKeys(new LocalKeyRing(keys, 0)), POLICY, fixedAccessTable(RULES), NAMES);
       const decision = await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`);
       expect(decision.effect).to.equal('Allow');
-      expect(decision.resources).to.deep.equal([`${API}/GET/count_orders_by_range`]); // API Gateway answers 403 on any other method
+      // GET and HEAD of that query only: API Gateway answers 403 on any other method.
+      expect(decision.resources).to.deep.equal(ENDPOINT_METHODS.map((m) => `${API}/${m}/count_orders_by_range`));
     });
 
     it('brute force: past 5 failures a client id\'s failures get 429 + Retry-After until the window ends; the right secret always works', async () => {
@@ -212,23 +232,123 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       clock.t += 60_000;
       expect((await failure(issueToken(request('4', 'lgs_wrong'), d)))[0]).to.equal(401); // the window is over
     });
+
+    it('an unknown id is answered exactly like a known id with a wrong secret: five 401s, then the same 429 with Retry-After (status, headers, body)', async () => {
+      const at = { t: Date.UTC(2026, 10, 27, 12) };
+      const handler = oauthTokenHandler(async () => deps(new FailureGuard(5, 60_000, () => at.t)));
+      const event = (id: string) => ({
+        httpMethod: 'POST', headers: { Authorization: basic(id, 'lgs_wrong'), 'Content-Type': FORM }, body: 'grant_type=client_credentials',
+        isBase64Encoded: false, queryStringParameters: null, multiValueQueryStringParameters: null,
+      }) as unknown as APIGatewayProxyEvent;
+      for (let i = 1; i <= 7; i += 1) {
+        const known = await handler(event('4'));
+        const unknown = await handler(event('999'));
+        expect(unknown, `attempt ${i}`).to.deep.equal(known);
+        expect(known.statusCode, `attempt ${i}`).to.equal(i <= 5 ? 401 : 429);
+        if (i > 5) expect(known.headers).to.include({ 'Retry-After': String(60 - (i - 1)) }); // one attempt of each a second, from the first
+        at.t += 1000;
+      }
+    });
+
+    it('a flood of made-up ids (10 times the bound) leaves a real client locked (429 + Retry-After) and the SQLite table bounded', async () => {
+      const file = `${scratchPath('flood')}.db`;
+      const at = { t: Date.UTC(2026, 10, 27, 12) };
+      const d = deps(new FailureGuard(5, 60_000, () => at.t, await SqliteFailureStore.open(file, 10)));
+      for (let i = 0; i < 5; i += 1) expect((await failure(issueToken(request('3', 'lgs_wrong'), d)))[0]).to.equal(401);
+      for (let i = 0; i < 100; i += 1) {
+        expect((await failure(issueToken(request(String(800_000 + i), secretOf(3)), d)))[0]).to.equal(401);
+        at.t += 100;
+        expect(failureRows(file).rows).to.be.at.most(10 + 1);
+      }
+      const locked = await issueToken(request('3', 'lgs_wrong'), d).catch((e: OAuthError) => e);
+      expect([(locked as OAuthError).status, (locked as OAuthError).error]).to.deep.equal([429, 'temporarily_unavailable']);
+      expect((locked as OAuthError).headers['Retry-After']).to.equal('50'); // 60 s from the first failure, 10 s of flood later
+      expect(failureRows(file)).to.deep.equal({ rows: 11, known: 1 }); // client 3, and the 10 newest made-up ids
+      // The newest made-up ids are still counted as any id is: within the bound, no oracle.
+      for (let i = 0; i < 4; i += 1) await failure(issueToken(request('800099', 'lgs_wrong'), d));
+      expect((await failure(issueToken(request('800099', 'lgs_wrong'), d)))[0]).to.equal(429);
+      expect((await issueToken(request('3', secretOf(3)), d)).token_type).to.equal('Bearer'); // the owner is never locked out
+    });
+  });
+
+  describe('failure windows are bounded: expired ones deleted, unknown ids at most the bound, known ids never evicted', () => {
+    const WINDOW = 60_000;
+    const stores: [string, (maxUnknown: number) => Promise<FailureStore>][] = [
+      ['in memory', async (maxUnknown) => new MemoryFailureStore(maxUnknown)],
+      ['in SQLite', (maxUnknown) => SqliteFailureStore.open(`${scratchPath('windows')}.db`, maxUnknown)],
+    ];
+    for (const [where, open] of stores) {
+      it(`${where}: a window that is over is deleted by the next failure recorded, known or unknown`, async () => {
+        const at = { t: 1_000_000 };
+        const store = await open(100);
+        const guard = new FailureGuard(5, WINDOW, () => at.t, store);
+        guard.failed('4', true);
+        guard.failed('777', false);
+        at.t += 30_000;
+        guard.failed('5', true);
+        expect(store.count()).to.deep.equal({ known: 2, unknown: 1 });
+        at.t += 30_000; // the windows of 4 and 777 are over, not yet that of 5
+        expect(store.count()).to.deep.equal({ known: 2, unknown: 1 }); // deleted on a write, not by a timer
+        guard.failed('778', false);
+        expect(store.count()).to.deep.equal({ known: 1, unknown: 1 });
+        expect([store.get('4'), store.get('777'), store.get('5')?.failures, store.get('778')?.failures]).to.deep.equal([undefined, undefined, 1, 1]);
+        at.t += 30_000; // now that of 5 too
+        guard.failed('4', true);
+        expect(store.count()).to.deep.equal({ known: 1, unknown: 1 });
+        expect(store.get('5')).to.equal(undefined);
+      });
+
+      it(`${where}: at most the bound of unknown ids' windows; a new one evicts the oldest`, async () => {
+        const at = { t: 1_000_000 };
+        const store = await open(3);
+        const guard = new FailureGuard(5, WINDOW, () => at.t, store);
+        for (const id of ['701', '702', '703']) {
+          guard.failed(id, false);
+          at.t += 1000;
+        }
+        guard.failed('701', false); // a window already kept: nothing evicted, and it keeps its start
+        expect(store.count()).to.deep.equal({ known: 0, unknown: 3 });
+        guard.failed('704', false);
+        expect(['701', '702', '703', '704'].map((id) => store.get(id)?.failures)).to.deep.equal([undefined, 1, 1, 1]);
+        guard.failed('705', false);
+        expect(['702', '703', '704', '705'].map((id) => store.get(id)?.failures)).to.deep.equal([undefined, 1, 1, 1]);
+        expect(store.count()).to.deep.equal({ known: 0, unknown: 3 });
+      });
+
+      it(`${where}: a known id's window (and its lock) survives any number of unknown ids`, async () => {
+        const at = { t: 1_000_000 };
+        const store = await open(5);
+        const guard = new FailureGuard(5, WINDOW, () => at.t, store);
+        for (let i = 0; i < 5; i += 1) expect(guard.failed('4', true)).to.equal(0);
+        for (let i = 0; i < 500; i += 1) {
+          guard.failed(String(900_000 + i), false);
+          at.t += 10;
+        }
+        expect(store.count()).to.deep.equal({ known: 1, unknown: 5 });
+        expect(guard.failed('4', true)).to.equal(55); // still locked: 60 s from its first failure, 5 s later
+        // An id that becomes known (a secret created for it) is kept from then on.
+        guard.failed('900499', true);
+        expect(store.count()).to.deep.equal({ known: 2, unknown: 4 });
+        for (let i = 0; i < 20; i += 1) guard.failed(String(910_000 + i), false);
+        expect(store.get('900499')?.failures).to.equal(2);
+      });
+    }
   });
 
   describe('brute-force windows shared through SQLite (as by the local gateway\'s workers)', () => {
     it('two guards on one file (two workers) count failures together; success clears them', async () => {
-      const { SqliteFailureStore } = await import('../src/oauth/failures.ts');
       const file = `${scratchPath('failures')}.db`;
       const clock = { t: 1_000_000 };
       const [a, b] = [new FailureGuard(3, 60_000, () => clock.t, await SqliteFailureStore.open(file)), new FailureGuard(3, 60_000, () => clock.t, await SqliteFailureStore.open(file))];
-      a.failed('7');
-      b.failed('7');
+      a.failed('7', true);
+      b.failed('7', true);
       expect(a.retryAfterSeconds('7')).to.equal(0);
-      a.failed('7');
+      a.failed('7', true);
       expect([a.retryAfterSeconds('7'), b.retryAfterSeconds('7')]).to.deep.equal([60, 60]);
       expect(b.retryAfterSeconds('8')).to.equal(0);
       clock.t += 60_000;
       expect(b.retryAfterSeconds('7')).to.equal(0);
-      b.failed('7');
+      b.failed('7', true);
       b.succeeded('7');
       expect(a.retryAfterSeconds('7')).to.equal(0);
     });
@@ -324,7 +444,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       expect(await outcome(authorizer(), idpToken({}))).to.equal('Allow:21');
       const scoped = await authorizer().decide(`Bearer ${idpToken({ scope: 'lakegate/read read:orders' })}`, `${API}/GET/count_orders_by_range`);
       expect(scoped.effect).to.equal('Allow');
-      expect(scoped.resources).to.have.length(NAMES.length + 1); // client 21's rule: every query and whoami
+      expect(scoped.resources).to.have.length((NAMES.length + 1) * ENDPOINT_METHODS.length); // client 21's rule: every query and whoami
       expect(await outcome(authorizer(), idpToken({ client_id: 'unmapped-app' }))).to.equal('Deny:null');
       // A provider principal whose id looks like one of ours is not our client of that number.
       for (const id of ['3', '4', '9000']) expect(await outcome(authorizer(), idpToken({ client_id: id })), id).to.equal('Deny:null');
@@ -355,10 +475,31 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
   let gateway: Gateway;
   let keysDir: string;
   let lakeDir: string;
+  const limitsDb = `${scratchPath('oauth-limits')}.db`;
+  const WINDOW_SECONDS = 3;
+  const MAX_UNKNOWN_WINDOWS = 8;
   const env = () => ({ ...process.env, LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir });
   const cli = async (script: string, ...args: string[]) => (await run(process.execPath, ['--import', 'tsx', script, ...args], { env: env() })).stdout;
   const token = (auth: string, body = 'grant_type=client_credentials') =>
     fetch(`${gateway.url}/oauth/token`, { method: 'POST', headers: { Authorization: auth, 'Content-Type': FORM }, body });
+  /** `acl secret <client>`'s secret (alone on its last line of output). */
+  const createSecret = async (client: string) => (await cli('scripts/acl.ts', 'secret', client)).trim().split('\n').at(-1)!;
+  /**
+   * A token answer for a secret just created, once the token endpoint sees it: each worker keeps
+   * the credentials store for its TTL (300 ms here), and the CLI can finish within that TTL of the
+   * previous request. Waiting is a 401 (counted as a failure) until then; the 200 clears them.
+   */
+  const firstToken = (client: string, secret: string) =>
+    eventually(async () => {
+      const r = await token(basic(client, secret));
+      expect(r.status, `first token of client ${client}`).to.equal(200);
+      return r;
+    });
+  const secretFor = async (client: string) => {
+    const secret = await createSecret(client);
+    await firstToken(client, secret);
+    return secret;
+  };
 
   before(async () => {
     ({ dir: lakeDir } = await testLake());
@@ -366,14 +507,14 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
     gateway = await startGateway({
       LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir, LAKEGATE_KEYS_TTL_MS: '300', LAKEGATE_CREDENTIALS_TTL_MS: '300', LAKEGATE_LOG_LEVEL: 'info',
       // As under npm start: limits on, their state (and the token endpoint's failure windows) shared by every worker.
-      LAKEGATE_LIMITS: 'on', LAKEGATE_LIMITS_DB: `${scratchPath('oauth-limits')}.db`, LAKEGATE_OAUTH_FAILURE_WINDOW_SECONDS: '3',
+      LAKEGATE_LIMITS: 'on', LAKEGATE_LIMITS_DB: limitsDb,
+      LAKEGATE_OAUTH_FAILURE_WINDOW_SECONDS: String(WINDOW_SECONDS), LAKEGATE_OAUTH_MAX_UNKNOWN_WINDOWS: String(MAX_UNKNOWN_WINDOWS),
     });
   });
   after(async () => gateway?.stop());
 
   it('secret → token with Basic auth → count_orders_by_range; the store holds hashes only; no secret or token in the logs', async () => {
-    const out = (await cli('scripts/acl.ts', 'secret', '4')).trim().split('\n');
-    const secret = out.at(-1)!;
+    const secret = await createSecret('4');
     expect(secret).to.match(SECRET_FORMAT);
     const listed = JSON.parse(await cli('scripts/acl.ts', 'secrets', '4', '--json'));
     expect(listed).to.have.length(1);
@@ -382,8 +523,7 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
     expect(store).to.not.include(secret);
     expect(store).to.include(hashSecret(secret));
 
-    const r = await token(basic('4', secret));
-    expect(r.status).to.equal(200);
+    const r = await firstToken('4', secret);
     expect(r.headers.get('cache-control')).to.equal('no-store');
     const body = (await r.json()) as { access_token: string; token_type: string; expires_in: number };
     expect(body).to.include({ token_type: 'Bearer', expires_in: 3600 });
@@ -409,23 +549,45 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
     // Revoked: the secret no longer authenticates (the store is re-read within its TTL).
     const [{ id }] = listed;
     await cli('scripts/acl.ts', 'revoke-secret', '4', id);
-    await new Promise((r) => setTimeout(r, 600));
-    expect((await token(basic('4', secret))).status).to.equal(401);
+    await eventually(async () => expect((await token(basic('4', secret))).status).to.equal(401)); // a 200 until then, never a failure counted
   });
 
-  it('brute force: concurrent failures (spread over workers) are counted together → 429 + Retry-After; the owner is never locked out', async () => {
-    const secret = (await cli('scripts/acl.ts', 'secret', '5')).trim().split('\n').at(-1)!;
+  it('brute force: concurrent failures (spread over workers) are counted together → 429 + Retry-After until the window ends; the owner is never locked out, and its success clears the window', async () => {
+    const secret = await secretFor('5');
     const guess = (i: number) => token(basic('5', `lgs_${'x'.repeat(42)}${i}`));
     const wrong = await Promise.all(Array.from({ length: 5 }, (_, i) => guess(i)));
     expect(wrong.map((r) => r.status)).to.deep.equal([401, 401, 401, 401, 401]);
     const locked = await guess(5);
     expect(locked.status).to.equal(429);
-    expect(Number(locked.headers.get('retry-after'))).to.be.within(1, 3);
+    expect(Number(locked.headers.get('retry-after'))).to.be.within(1, WINDOW_SECONDS);
     expect(await locked.json()).to.include({ error: 'temporarily_unavailable' });
+    expect(gateway.output()).to.include('client authentication failed');
+    // Failures during the lock do not extend it: once the window is over, a failure is a 401 again.
+    await eventually(async () => expect((await guess(6)).status).to.equal(401), { timeoutMs: WINDOW_SECONDS * 1000 + 5000, intervalMs: 250 });
+    // Locked again (that 401 opened a new window): the right secret still gets a token, and clears the window.
+    for (let i = 0; i < 4; i += 1) expect((await guess(7)).status).to.equal(401);
+    expect((await guess(8)).status).to.equal(429);
     expect((await token(basic('5', secret))).status).to.equal(200);
-    expect(gateway.output()).to.include('client authentication failed').and.not.include(secret.slice(4));
-    await new Promise((r) => setTimeout(r, 3100));
-    expect((await guess(6)).status).to.equal(401);
+    expect((await guess(9)).status).to.equal(401);
+    expect(gateway.output()).to.not.include(secret.slice(4));
+  });
+
+  it('a flood of made-up ids (3 times the bound) evicts no real client\'s lock (still 429 + Retry-After); the SQLite table keeps only the newest unknown ids', async () => {
+    const secret = await secretFor('6');
+    const guess = () => token(basic('6', `lgs_${'y'.repeat(43)}`));
+    const madeUp = Array.from({ length: 3 * MAX_UNKNOWN_WINDOWS }, (_, i) => String(700_000 + i));
+    const started = Date.now();
+    for (let i = 0; i < 5; i += 1) expect((await guess()).status).to.equal(401);
+    for (const id of madeUp) expect((await token(basic(id, secret))).status).to.equal(401);
+    const locked = await guess();
+    // Evidence only while client 6's window lasts: the flood must not have outlived it.
+    expect(Date.now() - started, 'flood slower than the failure window').to.be.below(WINDOW_SECONDS * 1000);
+    expect(locked.status).to.equal(429);
+    expect(Number(locked.headers.get('retry-after'))).to.be.within(1, WINDOW_SECONDS);
+    const rows = failureTable(limitsDb);
+    expect(rows.filter((r) => !r.known).map((r) => r.client)).to.deep.equal(madeUp.slice(-MAX_UNKNOWN_WINDOWS));
+    expect(rows.find((r) => r.client === '6')).to.deep.equal({ client: '6', failures: 6, known: true });
+    expect((await token(basic('6', secret))).status).to.equal(200); // the owner is never locked out
   });
 
   it('JWKS: public keys only, cacheable; rotation and retirement apply to the running gateway', async () => {
@@ -440,21 +602,35 @@ describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function
     expect(initial.map((k) => k.kid)).to.deep.equal([first]);
     for (const k of initial) expect(k).to.not.have.any.keys('d', 'p', 'q', 'dp', 'dq', 'qi');
 
-    const out = (await cli('scripts/acl.ts', 'secret', '3')).trim().split('\n');
-    const secret = out.at(-1)!;
-    const get = async () => ((await (await token(basic('3', secret))).json()) as { access_token: string }).access_token;
-    const old = await get();
-    const rotated = (await cli('scripts/keys.ts', 'rotate')).match(/new current key (\S+):/)![1]!;
-    await new Promise((r) => setTimeout(r, 700));
-    const fresh = await get();
-    expect(jwt.decode(fresh, { complete: true })!.header.kid).to.equal(rotated);
-    expect((await jwksOf()).map((k) => k.kid).sort()).to.deep.equal([first, rotated].sort());
+    // Client 8: a standard plan, so the polling below stays far from its rate limit.
+    const secret = await secretFor('8');
+    const get = async () => {
+      const r = await token(basic('8', secret));
+      // A refused token request must fail here, not pass `Bearer undefined` on as "the old token".
+      expect(r.status, `token request: ${r.status}`).to.equal(200);
+      return ((await r.json()) as { access_token: string }).access_token;
+    };
+    const kidOf = (t: string) => jwt.decode(t, { complete: true })!.header.kid;
     const call = (t: string) => fetch(`${gateway.url}/count_orders_by_range?from=2024-03-01&to=2024-03-08`, { headers: { Authorization: `Bearer ${t}` } });
-    expect([(await call(old)).status, (await call(fresh)).status]).to.deep.equal([200, 200]);
+    const old = await get();
+    expect(kidOf(old)).to.equal(first);
+    expect((await call(old)).status).to.equal(200);
+    const rotated = (await cli('scripts/keys.ts', 'rotate')).match(/new current key (\S+):/)![1]!;
+    // The token endpoint, the JWKS and the authorizer each follow the ring within their TTL (300 ms
+    // here); the authorizer re-checks for a kid it does not know at most once a second, so the new
+    // key's first token may be refused for that long.
+    const fresh = await eventually(async () => {
+      const t = await get();
+      expect(kidOf(t)).to.equal(rotated);
+      return t;
+    });
+    await eventually(async () => expect((await jwksOf()).map((k) => k.kid).sort()).to.deep.equal([first, rotated].sort()));
+    await eventually(async () => expect((await call(fresh)).status).to.equal(200), { intervalMs: 200 });
+    expect((await call(old)).status).to.equal(200); // rotated, not retired: the old key still verifies
     await cli('scripts/keys.ts', 'retire', first);
-    await new Promise((r) => setTimeout(r, 700));
-    expect((await jwksOf()).map((k) => k.kid)).to.deep.equal([rotated]);
-    expect([(await call(old)).status, (await call(fresh)).status]).to.deep.equal([401, 200]);
+    await eventually(async () => expect((await jwksOf()).map((k) => k.kid)).to.deep.equal([rotated]));
+    await eventually(async () => expect((await call(old)).status).to.equal(401), { intervalMs: 200 });
+    expect((await call(fresh)).status).to.equal(200);
     expect(JSON.parse(await cli('scripts/keys.ts', 'list', '--json')).map((k: { status: string }) => k.status).sort()).to.deep.equal(['current', 'retired']);
   });
 });

@@ -34,10 +34,11 @@ async function signer(): Promise<JwtSigner> {
 }
 
 
-/** Failed-authentication windows: shared by the local gateway's workers when its limiter file is on, else per instance. */
+/** Failed-authentication windows: shared by the local gateway's workers when its limiter file is on, else per instance; bounded either way. */
 async function failureStore(): Promise<FailureStore> {
   const limits = limitsConfig();
-  return limits.enabled && limits.database !== ':memory:' ? SqliteFailureStore.open(limits.database) : new MemoryFailureStore();
+  const { maxUnknownWindows } = oauthConfig();
+  return limits.enabled && limits.database !== ':memory:' ? SqliteFailureStore.open(limits.database, maxUnknownWindows) : new MemoryFailureStore(maxUnknownWindows);
 }
 
 export async function tokenServiceDeps(): Promise<TokenServiceDeps> {

@@ -32,6 +32,18 @@ export interface TokenAnswer {
   readonly scope: string;
 }
 
+/**
+ * Whether a presented id names a client of ours (an access rule or a stored secret), so that its
+ * failure window is never evicted by a flood of made-up ids (failures.ts). Both lookups always
+ * run, so a known and an unknown id cost the same. An unreadable access table must not turn
+ * a 401 into a 503: the secrets alone decide then.
+ */
+async function isKnownClient(clientId: number, secrets: readonly StoredSecret[], deps: TokenServiceDeps): Promise<boolean> {
+  const hasRule = (await deps.accessTable().catch(() => undefined))?.has(clientId) ?? false;
+  const hasSecret = secrets.some((s) => s.client_id === clientId);
+  return hasRule || hasSecret;
+}
+
 export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Promise<TokenAnswer> {
   const clientId = numericClientId(req.clientId);
   // Failures are counted per presented id; only a well-formed id is ever logged (a client that
@@ -39,9 +51,9 @@ export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Pro
   const guardKey = clientId === undefined ? 'malformed' : String(clientId);
   // An unknown id takes the same path as a wrong secret (one hash, one comparison) and answers
   // the same; a malformed one answers the same too.
-  if (clientId === undefined || !secretMatches(await deps.secrets(), clientId, req.clientSecret)) {
-    const wait = deps.guard.retryAfterSeconds(guardKey);
-    deps.guard.failed(guardKey);
+  const secrets = clientId === undefined ? [] : await deps.secrets();
+  if (clientId === undefined || !secretMatches(secrets, clientId, req.clientSecret)) {
+    const wait = deps.guard.failed(guardKey, clientId !== undefined && (await isKnownClient(clientId, secrets, deps)));
     if (wait > 0) {
       // Past the threshold, failures are answered 429 until the window ends. A right secret is
       // still accepted: 256-bit secrets cannot be guessed, so a lock-out would only let anyone
