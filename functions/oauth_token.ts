@@ -1,4 +1,4 @@
-import { withCors } from '../src/http/cors.ts';
 import { oauthTokenHandler } from '../src/oauth/handler.ts';
 
-export const handler = withCors(oauthTokenHandler());
+/** POST /oauth/token (its answers carry the CORS policy's headers and leave an access record: src/http/access.ts). */
+export const handler = oauthTokenHandler();

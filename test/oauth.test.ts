@@ -117,7 +117,7 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
 
   describe('parsing the request (§2.3.1, §3.2, §4.4.2)', () => {
     const cases: [string, Partial<RawTokenRequest>, number, string][] = [
-      ['GET', { method: 'GET' }, 400, 'invalid_request'],
+      ['GET (405, Allow: POST)', { method: 'GET' }, 405, 'invalid_request'],
       ['credentials in the query string', { queryParameters: ['client_secret'] }, 400, 'invalid_request'],
       ['JSON body', { contentType: 'application/json', body: '{"grant_type":"client_credentials"}' }, 400, 'invalid_request'],
       ['no content type', { contentType: undefined }, 400, 'invalid_request'],

@@ -36,7 +36,7 @@ const NAMES = [...catalog().keys()];
 const ROW_VALUE = 'ROW-VALUE-Quilmes-7f3a'; // a cell value that must never reach a log line
 const USAGE_SECRET = Buffer.alloc(32, 9);
 const ACCESS_KEYS = [
-  'requestId', 'time', 'clientId', 'query', 'from', 'to', 'status', 'errorCode', 'rows', 'bytesScanned',
+  'requestId', 'time', 'clientId', 'claimedClientId', 'query', 'from', 'to', 'status', 'errorCode', 'rows', 'bytesScanned',
   'engineMs', 'durationMs', 'resultReused', 'decidedBy',
 ].sort();
 
@@ -122,11 +122,11 @@ describe('usage: access log and metrics', () => {
       { clientId: 4, query: 'most_required_service_by_range', from: '2024-03-01T00:00:00.000Z', to: '2024-03-08T00:00:00.000Z', errorCode: null, rows: 1, bytesScanned: null, resultReused: null, decidedBy: 'handler' }],
     ['400 bad range', () => viaHandler({ from: ['2024-03-08'], to: ['2024-03-01'] }), 400,
       { clientId: 4, errorCode: 'bad_request', rows: null, engineMs: null, from: null, to: null, decidedBy: 'handler' }],
-    ['401 expired token (authorizer)', () => viaAuthorizer(`Bearer ${mint(key, '4', { sign: { expiresIn: -120 } })}`), 401,
-      { clientId: null, query: 'most_required_service_by_range', errorCode: 'unauthorized', decidedBy: 'authorizer' }],
-    ['401 garbage header (authorizer)', () => viaAuthorizer('Bearer not.a.jwt'), 401, { clientId: null, errorCode: 'unauthorized' }],
-    ['403 disabled client (authorizer Deny)', () => viaAuthorizer(`Bearer ${mint(key, '13')}`), 403,
-      { clientId: 13, errorCode: 'forbidden', decidedBy: 'authorizer' }],
+    ['401 expired token (authorizer): the client its token names, unverified', () => viaAuthorizer(`Bearer ${mint(key, '4', { sign: { expiresIn: -120 } })}`), 401,
+      { clientId: null, claimedClientId: 4, query: 'most_required_service_by_range', errorCode: 'unauthorized', decidedBy: 'authorizer' }],
+    ['401 garbage header (authorizer)', () => viaAuthorizer('Bearer not.a.jwt'), 401, { clientId: null, claimedClientId: null, errorCode: 'unauthorized' }],
+    ['403 disabled client (authorizer Deny): the code the client is told', () => viaAuthorizer(`Bearer ${mint(key, '13')}`), 403,
+      { clientId: 13, errorCode: 'client_disabled', decidedBy: 'authorizer' }],
     ['403 query not granted (authorizer Allow without this method)', () => viaAuthorizer(`Bearer ${mint(key, '3')}`), 403,
       { clientId: 3, query: 'most_required_service_by_range', errorCode: 'forbidden', decidedBy: 'authorizer' }],
     ['403 no authorizer context (handler)', () => viaHandler(RANGE, null), 403, { clientId: null, errorCode: 'forbidden', decidedBy: 'handler' }],
@@ -269,6 +269,19 @@ describe('usage: the report', () => {
       { clientId: null, query: 'count_orders_by_range', requests: 1, status2xx: 0, status4xx: 1, status5xx: 0, rows: 0, bytesScanned: 0, estimatedCostUsd: 0, p50Ms: 1, p99Ms: 1 },
     ]);
     expect(ATHENA_MIN_BYTES_PER_QUERY).to.equal(10 * MB);
+  });
+
+  it("refused requests count for the client their credentials named (a 401's token sub, an id presented to /oauth/token)", () => {
+    const refusals = [
+      rec({ clientId: null, claimedClientId: 7, status: 401, errorCode: 'unauthorized', rows: null, engineMs: null, decidedBy: 'authorizer' }),
+      rec({ clientId: null, claimedClientId: 7, query: 'oauth_token', status: 401, errorCode: 'invalid_client', rows: null, engineMs: null }),
+      rec({ clientId: 7, claimedClientId: null, query: 'oauth_token', status: 200, rows: null, engineMs: null }),
+    ];
+    const rows = usageReport(refusals, { clientId: 7 });
+    expect(rows.map((r) => [r.clientId, r.query, r.requests, r.status2xx, r.status4xx])).to.deep.equal([
+      [7, 'count_orders_by_range', 1, 0, 1],
+      [7, 'oauth_token', 2, 1, 1],
+    ]);
   });
 
   it('--client filters; --since drops older records; the JSON keys are exactly the contract\'s', () => {

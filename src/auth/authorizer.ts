@@ -17,6 +17,7 @@ import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
 import { contextSeal } from './context-seal.ts';
+import { CLIENT_ID } from '../ids.ts';
 import { fixedKeys, ownKeys, type KeySource } from './keys.ts';
 import { rememberAnswer } from './offline-answers.ts';
 import { decide, DENIALS, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
@@ -92,8 +93,8 @@ export function tokenAuthorizerHandler(
   return async (event: APIGatewayTokenAuthorizerEvent, context?: Partial<Context>, callback?: (error: string) => void): Promise<APIGatewayAuthorizerResult> => {
     const started = performance.now();
     useLambdaContext(context);
-    const refused = (status: 401 | 403, clientId: number | null) =>
-      refusedAccess(context?.awsRequestId ?? randomUUID(), event.methodArn, status, clientId, performance.now() - started);
+    const refused = (status: 401 | 403, errorCode: string, clientId: number | null, claimedClientId: number | null = null) =>
+      refusedAccess(context?.awsRequestId ?? randomUUID(), event.methodArn, { status, errorCode, clientId, claimedClientId }, performance.now() - started);
     let decision: Decision;
     let usageKey: string | undefined;
     try {
@@ -104,7 +105,7 @@ export function tokenAuthorizerHandler(
     } catch (e) {
       if (e instanceof Unauthorized) {
         log.info('token refused', { reason: e.reason });
-        refused(401, null);
+        refused(401, 'unauthorized', null, claimedClient(event.authorizationToken));
         // serverless-offline reports a thrown error as an unhandled exception with its stack,
         // though a 401 is routine; its callback form answers the same 401 quietly.
         if (callback && offlineConfig().offline) {
@@ -122,18 +123,35 @@ export function tokenAuthorizerHandler(
       ...(decision.effect === 'Deny' ? { reason: decision.reason } : { methods: decision.resources.length }),
     });
     // A Deny, or an Allow that does not list the method called, is answered 403 by API Gateway.
-    if (decision.effect === 'Deny' || !decision.resources.includes(event.methodArn)) refused(403, decision.clientId);
+    // The record's code is the one the client is told (ACCESS_DENIED renders the context's denyCode).
+    if (decision.effect === 'Deny') refused(403, decision.told.denyCode, decision.clientId);
+    else if (!decision.resources.includes(event.methodArn)) refused(403, DENIALS.notGranted.denyCode, decision.clientId);
     const result = toAuthorizerResult(decision, usageKey, decision.effect === 'Allow' ? contextSeal(decision.context) : undefined);
     if (offlineConfig().offline) rememberAnswer(event.authorizationToken, result.context);
     return result;
   };
 }
 
+/**
+ * The client a refused token names (our `sub`, unverified, when it is a client id): whose
+ * refusals `npm run usage` counts, never whom the API served.
+ */
+function claimedClient(authorization: string | undefined): number | null {
+  try {
+    const subject = peekToken(bearerToken(authorization, authConfig().maxTokenBytes)).subject;
+    return subject !== undefined && CLIENT_ID.test(subject) ? Number(subject) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The access record (and metrics) of a request the authorizer refuses. */
-function refusedAccess(requestId: string, methodArn: string, status: 401 | 403, clientId: number | null, ms: number): void {
+function refusedAccess(
+  requestId: string, methodArn: string, refusal: { status: 401 | 403; errorCode: string; clientId: number | null; claimedClientId: number | null }, ms: number,
+): void {
   const record: AccessRecord = {
-    requestId, time: new Date().toISOString(), clientId, query: queryOfMethodArn(methodArn), from: null, to: null,
-    status, errorCode: status === 401 ? 'unauthorized' : 'forbidden', rows: null, bytesScanned: null, engineMs: null,
+    requestId, time: new Date().toISOString(), clientId: refusal.clientId, claimedClientId: refusal.claimedClientId, query: queryOfMethodArn(methodArn),
+    from: null, to: null, status: refusal.status, errorCode: refusal.errorCode, rows: null, bytesScanned: null, engineMs: null,
     durationMs: roundMs(ms), resultReused: null, decidedBy: 'authorizer',
   };
   writeAccess(record);

@@ -130,14 +130,14 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
  * The `kid` of the header and the `iss` of the payload, unverified: only to pick whose keys to
  * verify with. Throws Unauthorized for anything that is not a compact JWS of JSON objects.
  */
-export function peekToken(token: string): { kid: string; issuer: string | undefined } {
+export function peekToken(token: string): { kid: string; issuer: string | undefined; subject: string | undefined } {
   if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
   const [h, p] = token.split('.') as [string, string];
   const header = decodeHeader(h);
   if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
   // Strict like verifyToken: with `iss` twice, the last would pick whose keys to try.
-  const iss = decodeSegment(p).iss;
-  return { kid: header.kid, issuer: typeof iss === 'string' ? iss : undefined };
+  const { iss, sub } = decodeSegment(p);
+  return { kid: header.kid, issuer: typeof iss === 'string' ? iss : undefined, subject: typeof sub === 'string' ? sub : undefined };
 }
 
 /**

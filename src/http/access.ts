@@ -14,6 +14,8 @@ import { errorResponse, forMethod } from './response.ts';
 /** What the access record learns while a request is answered (filled in as the request goes). */
 export interface RequestFacts {
   clientId: number | null;
+  /** A refused request's unverified client (the id presented to the token endpoint). */
+  claimedClientId: number | null;
   from: string | null;
   to: string | null;
   rows: number | null;
@@ -22,11 +24,12 @@ export interface RequestFacts {
   resultReused: boolean | null;
 }
 
-/** The error body's code (the response is what the client saw), null for success. */
+/** The error body's code (the API's `{error: {code}}`, or RFC 6749's `{error}`), null for success. */
 function errorCodeOf(response: APIGatewayProxyResult): string | null {
   if (response.statusCode < 400) return null;
   try {
-    return (JSON.parse(response.body) as { error?: { code?: string } }).error?.code ?? null;
+    const error = (JSON.parse(response.body) as { error?: string | { code?: string } }).error;
+    return (typeof error === 'string' ? error : error?.code) ?? null;
   } catch {
     return null;
   }
@@ -44,7 +47,7 @@ export function withAccessRecord(
     const started = performance.now();
     useLambdaContext(context);
     const requestId = event.requestContext?.requestId ?? randomUUID();
-    const facts: RequestFacts = { clientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null };
+    const facts: RequestFacts = { clientId: null, claimedClientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null };
     let response: APIGatewayProxyResult;
     try {
       response = await answer(event, context, requestId, facts);

@@ -12,12 +12,13 @@ import { catalog } from '../catalog.ts';
 import { authConfig, keysDir, limitsConfig, oauthConfig } from '../config.ts';
 import { credentialsCache, credentialsStore } from '../credentials/store.ts';
 import { errorFields, log } from '../log.ts';
+import { withAccessRecord } from '../http/access.ts';
 import { headerValue } from '../http/headers.ts';
 import { oauthResponse, publicJsonResponse } from '../http/response.ts';
 import { once } from '../once.ts';
 import { FailureGuard, MemoryFailureStore, SqliteFailureStore, type FailureStore } from './failures.ts';
 import { jwksDocument } from './jwks.ts';
-import { OAuthError, parseTokenRequest } from './request.ts';
+import { numericClientId, OAuthError, parseTokenRequest } from './request.ts';
 import { issueToken, type TokenServiceDeps } from './token-service.ts';
 
 /** How long clients and caches may keep the JWK Set: a retired key disappears within this. */
@@ -59,9 +60,14 @@ export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
 }
 
 
+/**
+ * POST /oauth/token. Like every API request, each call leaves one access record (`oauth_token`):
+ * the client it authenticated, or for a refusal the client id it presented (unverified), so
+ * `npm run usage` counts token requests and failed attempts per client.
+ */
 export function oauthTokenHandler(create: () => Promise<TokenServiceDeps> = tokenServiceDeps) {
   const deps = once(create);
-  return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  return withAccessRecord('oauth_token', async (event: APIGatewayProxyEvent, _context, _requestId, facts): Promise<APIGatewayProxyResult> => {
     try {
       const request = parseTokenRequest({
         method: event.httpMethod ?? 'POST',
@@ -70,13 +76,16 @@ export function oauthTokenHandler(create: () => Promise<TokenServiceDeps> = toke
         body: event.body == null ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
         queryParameters: Object.keys(event.multiValueQueryStringParameters ?? event.queryStringParameters ?? {}),
       });
-      return oauthResponse(200, { ...(await issueToken(request, await deps())) });
+      facts.claimedClientId = numericClientId(request.clientId) ?? null;
+      const answer = await issueToken(request, await deps());
+      [facts.clientId, facts.claimedClientId] = [facts.claimedClientId, null];
+      return oauthResponse(200, { ...answer });
     } catch (e) {
       if (e instanceof OAuthError) return oauthResponse(e.status, { error: e.error, error_description: e.description }, e.headers);
       log.error('token endpoint failure', errorFields(e));
       return oauthResponse(503, { error: 'temporarily_unavailable', error_description: 'the token service is unavailable; try again shortly' }, { 'Retry-After': '5' });
     }
-  };
+  });
 }
 
 export function jwksHandler(keys = once(ownKeys)) {

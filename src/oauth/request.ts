@@ -80,7 +80,11 @@ export interface RawTokenRequest {
 }
 
 export function parseTokenRequest(r: RawTokenRequest): TokenRequest {
-  if (r.method !== 'POST') throw new OAuthError(400, 'invalid_request', 'use POST');
+  if (r.method !== 'POST') {
+    const e = new OAuthError(405, 'invalid_request', 'the token endpoint answers POST only');
+    e.headers.Allow = 'POST';
+    throw e;
+  }
   if (r.queryParameters.length > 0) throw new OAuthError(400, 'invalid_request', 'parameters belong in the form body, never in the URL');
   const type = (r.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') throw new OAuthError(400, 'invalid_request', 'the body must be application/x-www-form-urlencoded');

@@ -12,7 +12,7 @@ import type { AccessRecord } from './record.ts';
 /** Logs Insights returns at most this many rows per query. */
 export const INSIGHTS_MAX_ROWS = 10_000;
 
-const FIELDS = ['requestId', 'time', 'clientId', 'query', 'from', 'to', 'status', 'errorCode', 'rows', 'bytesScanned', 'engineMs', 'durationMs', 'resultReused', 'decidedBy'];
+const FIELDS = ['requestId', 'time', 'clientId', 'claimedClientId', 'query', 'from', 'to', 'status', 'errorCode', 'rows', 'bytesScanned', 'engineMs', 'durationMs', 'resultReused', 'decidedBy'];
 
 export const ACCESS_QUERY = [
   `fields ${FIELDS.join(', ')}`,
@@ -54,6 +54,7 @@ export function recordOfRow(row: readonly ResultField[]): AccessRecord {
     requestId: f.get('requestId') ?? '',
     time: f.get('time') ?? '',
     clientId: num(f.get('clientId')),
+    claimedClientId: num(f.get('claimedClientId')),
     query: str(f.get('query')),
     from: str(f.get('from')),
     to: str(f.get('to')),

@@ -10,6 +10,11 @@ export interface AccessRecord {
   readonly time: string;
   /** From the verified token; null when the token was refused before that. */
   readonly clientId: number | null;
+  /**
+   * The client a refused request's credentials named, unverified (a 401's token `sub`, the id
+   * presented to /oauth/token): who the refusal concerns, never who was served. Null otherwise.
+   */
+  readonly claimedClientId?: number | null;
   /** The named query called (the path), when known. */
   readonly query: string | null;
   /** The validated range (null when the request was refused before validating it). */

@@ -35,12 +35,15 @@ export function percentile(values: readonly number[], p: number): number {
 /** Whole micro-dollars: estimates are not more precise than that, and sums stay exact in JSON. */
 const roundUsd = (usd: number) => Math.round(usd * 1e6) / 1e6;
 
+/** The client a record concerns: the one served, else the one a refused request's credentials named (unverified). */
+export const clientOf = (r: AccessRecord): number | null => r.clientId ?? r.claimedClientId ?? null;
+
 export function usageReport(records: Iterable<AccessRecord>, filter: ReportFilter = {}): UsageRow[] {
   const groups = new Map<string, AccessRecord[]>();
   for (const r of records) {
     if (filter.sinceMs !== undefined && Date.parse(r.time) < filter.sinceMs) continue;
-    if (filter.clientId !== undefined && r.clientId !== filter.clientId) continue;
-    const key = JSON.stringify([r.clientId, r.query]);
+    if (filter.clientId !== undefined && clientOf(r) !== filter.clientId) continue;
+    const key = JSON.stringify([clientOf(r), r.query]);
     let list = groups.get(key);
     if (!list) groups.set(key, (list = []));
     list.push(r);
@@ -49,7 +52,7 @@ export function usageReport(records: Iterable<AccessRecord>, filter: ReportFilte
     const count = (c: string) => list.filter((r) => statusClass(r.status) === c).length;
     const durations = list.map((r) => r.durationMs);
     return {
-      clientId: list[0]!.clientId,
+      clientId: clientOf(list[0]!),
       query: list[0]!.query,
       requests: list.length,
       status2xx: count('2xx'),
