@@ -1,14 +1,8 @@
 /** Authorizer decisions in-process: the first one (keys + access table loaded), then warm ones. */
-import { createAuthorizer } from '../src/auth/authorizer.ts';
-import { mintLocalToken } from '../src/auth/mint.ts';
-import { authConfig } from '../src/config.ts';
-import { median, percentile } from './queries.ts';
+import { createAuthorizer } from '../src/lambda/identity/authorizer.ts';
+import { localToken } from '../harness/tokens.ts';
+import { median, percentile } from '../src/shared/stats.ts';
 
-/** A token signed with the local ring's current key; a negative ttl gives an already expired one. */
-export function localToken(keysDir: string, client: number, ttlSec = 3600): string {
-  const { issuer, audience } = authConfig();
-  return mintLocalToken(keysDir, client, { issuer, audience, ttlSec });
-}
 
 export async function measureAuthorizer(keysDir: string, decisions: number) {
   const header = `Bearer ${localToken(keysDir, 4)}`;

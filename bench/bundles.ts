@@ -8,8 +8,8 @@ import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { packageService } from '../scripts/package.ts';
-import { median } from './queries.ts';
+import { packageService } from '../harness/package.ts';
+import { median } from '../src/shared/stats.ts';
 
 const run = promisify(execFile);
 

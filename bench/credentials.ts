@@ -7,23 +7,23 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import jwt from 'jsonwebtoken';
-import { AclCache } from '../src/acl/cache.ts';
-import { serializeAccessTable } from '../src/acl/model.ts';
-import { Authorizer } from '../src/auth/authorizer.ts';
-import { ringKeys } from '../src/auth/keys.ts';
-import { LocalKeyRing } from '../src/auth/keyring.ts';
-import { RemoteJwks } from '../src/auth/remote-jwks.ts';
-import { LocalRingSigner } from '../src/auth/signer.ts';
-import { keyThumbprint } from '../src/auth/token.ts';
-import { catalog } from '../src/catalog.ts';
-import { newSecret } from '../src/credentials/secrets.ts';
-import { FailureGuard } from '../src/oauth/failures.ts';
-import { oauthTokenHandler } from '../src/oauth/handler.ts';
-import { median, percentile } from './queries.ts';
+import { AccessTableCache } from '../src/lambda/access/table.ts';
+import { serializeAccessTable } from '../src/lambda/access/model.ts';
+import { Authorizer } from '../src/lambda/identity/authorizer.ts';
+import { ringKeys } from '../src/lambda/identity/keys/sources.ts';
+import { LocalKeyRing } from '../src/lambda/identity/keys/local-ring.ts';
+import { RemoteJwks } from '../src/lambda/identity/keys/remote-jwks.ts';
+import { LocalRingSigner } from '../src/lambda/identity/keys/signer.ts';
+import { keyThumbprint } from '../src/lambda/identity/tokens/verify.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { newSecret } from '../src/lambda/identity/oauth/secrets.ts';
+import { FailureGuard } from '../src/lambda/identity/oauth/failures.ts';
+import { oauthTokenHandler } from '../src/lambda/identity/oauth/endpoints.ts';
+import { median, percentile } from '../src/shared/stats.ts';
 
 const NAMES = [...catalog().keys()];
 const RULES = [{ client_id: 4, enabled: true, allowed_queries: ['*'], row_scope: 'own' as const, max_range_days: 366, idp_client_id: 'idp-app-4' }];
-const acl = () => new AclCache({ location: 'memory', read: async () => ({ changed: true as const, version: '1', body: serializeAccessTable(RULES) }) }, { ttlMs: 3_600_000, maxStaleMs: 3_600_000, readTimeoutMs: 1000 });
+const acl = () => new AccessTableCache({ location: 'memory', read: async () => ({ changed: true as const, version: '1', body: serializeAccessTable(RULES) }) }, { ttlMs: 3_600_000, maxStaleMs: 3_600_000, readTimeoutMs: 1000 });
 
 async function timeIt(n: number, work: () => Promise<unknown>) {
   for (let i = 0; i < Math.min(200, n); i++) await work(); // warm up

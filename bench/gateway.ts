@@ -6,13 +6,14 @@
  */
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
-import { catalog } from '../src/catalog.ts';
-import { engineConfig } from '../src/config.ts';
-import { DuckDbEngine } from '../src/engine/duckdb.ts';
-import type { QueryRequest } from '../src/engine/types.ts';
-import { startGateway } from '../scripts/gateway.ts';
-import { localToken } from './authorizer.ts';
-import { median, WEEK } from './queries.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { engineConfig } from '../src/lambda/config.ts';
+import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
+import type { QueryRequest } from '../src/lambda/engine/types.ts';
+import { startGateway } from '../harness/gateway.ts';
+import { localToken } from '../harness/tokens.ts';
+import { median } from '../src/shared/stats.ts';
+import { WEEK } from './queries.ts';
 
 export interface LoadFigure {
   path: string;

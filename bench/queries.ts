@@ -1,19 +1,12 @@
 /** Each named query's DuckDB latency (median of N runs) and the share of fact bytes it reads. */
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { catalog } from '../src/catalog.ts';
-import { DuckDbEngine } from '../src/engine/duckdb.ts';
-import type { QueryParams } from '../src/engine/types.ts';
-import { FACT_TABLES } from '../src/lake/layout.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
+import type { QueryParams } from '../src/lambda/engine/types.ts';
+import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
+import { median } from '../src/shared/stats.ts';
 
-export const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-};
-export const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
 
 function factBytes(lake: string): number {
   return FACT_TABLES.flatMap((t) =>

@@ -7,12 +7,12 @@
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { catalog, type NamedQuery } from '../src/catalog.ts';
-import { DuckDbEngine } from '../src/engine/duckdb.ts';
-import type { QueryParams, QueryRequest } from '../src/engine/types.ts';
-import { FACT_TABLES } from '../src/lake/layout.ts';
-import { buildRollups } from '../src/rollup/build.ts';
-import { median } from './queries.ts';
+import { catalog, type NamedQuery } from '../src/lambda/catalog.ts';
+import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
+import type { QueryParams, QueryRequest } from '../src/lambda/engine/types.ts';
+import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
+import { buildRollups } from '../src/ops/rollups/build.ts';
+import { median } from '../src/shared/stats.ts';
 
 export const WEEK = { from: new Date('2024-06-03T00:00:00Z'), to: new Date('2024-06-10T00:00:00Z') };
 export const YEAR = { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2025-01-01T00:00:00Z') };

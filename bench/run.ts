@@ -5,13 +5,14 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { keysDir, lakeDir } from '../src/config.ts';
-import { ensureLocalKeys } from '../src/keys.ts';
+import { keysDir, lakeDir } from '../src/lambda/config.ts';
+import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
 import { measureAuthorizer } from './authorizer.ts';
 import { measureProviderDecision, measureTokenEndpoint } from './credentials.ts';
 import { measureGateway } from './gateway.ts';
 import { measureBundles } from './bundles.ts';
 import { measureGeneration, scaleForOrders } from './lake.ts';
+import {  } from '../src/shared/stats.ts';
 import { measureQueries } from './queries.ts';
 import { measureUsage } from './usage.ts';
 import { measureRollupBuild, measureRollups } from './rollups.ts';

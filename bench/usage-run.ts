@@ -7,20 +7,20 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { AclCache } from '../src/acl/cache.ts';
-import { serializeAccessTable } from '../src/acl/model.ts';
-import { Authorizer, tokenAuthorizerHandler } from '../src/auth/authorizer.ts';
-import { mintToken } from '../src/auth/mint.ts';
-import { publicVerificationKey } from '../src/auth/token.ts';
-import { catalog } from '../src/catalog.ts';
-import { setEngine } from '../src/engine/index.ts';
-import type { QueryEngine, QueryRequest, QueryResult } from '../src/engine/types.ts';
-import { queryHandler } from '../src/http/handler.ts';
-import { limitsConfig } from '../src/config.ts';
-import { Limiter, setLimiter } from '../src/limits/limiter.ts';
-import { SqliteLimitStore } from '../src/limits/store.ts';
-import { loadUsageKeys } from '../src/limits/usage-key.ts';
-import { median, percentile } from './queries.ts';
+import { AccessTableCache } from '../src/lambda/access/table.ts';
+import { serializeAccessTable } from '../src/lambda/access/model.ts';
+import { Authorizer, tokenAuthorizerHandler } from '../src/lambda/identity/authorizer.ts';
+import { mintToken } from '../src/lambda/identity/tokens/mint.ts';
+import { publicVerificationKey } from '../src/lambda/identity/tokens/verify.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { setEngine } from '../src/lambda/engine/index.ts';
+import type { QueryEngine, QueryRequest, QueryResult } from '../src/lambda/engine/types.ts';
+import { queryHandler } from '../src/lambda/api/query-handler.ts';
+import { limitsConfig } from '../src/lambda/config.ts';
+import { Limiter, setLimiter } from '../src/lambda/limits/limiter.ts';
+import { SqliteLimitStore } from '../src/lambda/limits/store.ts';
+import { loadUsageKeys } from '../src/lambda/limits/usage-key.ts';
+import { median, percentile } from '../src/shared/stats.ts';
 
 const CALLS = 20_000;
 
@@ -68,7 +68,7 @@ const rules = [{ client_id: 4, enabled: true, allowed_queries: ['*'], row_scope:
 const store = { location: 'memory', read: async () => ({ changed: true as const, version: '1', body: serializeAccessTable(rules) }) };
 const policy = { issuer: 'bench', audience: 'bench', clockToleranceSec: 30, maxTokenBytes: 4096, maxAgeSec: 86400 };
 const verification = publicVerificationKey(pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
-const authorizer = new Authorizer(new Map([[verification.kid, verification]]), policy, new AclCache(store, { ttlMs: 3_600_000, maxStaleMs: 3_600_000, readTimeoutMs: 1000 }), names);
+const authorizer = new Authorizer(new Map([[verification.kid, verification]]), policy, new AccessTableCache(store, { ttlMs: 3_600_000, maxStaleMs: 3_600_000, readTimeoutMs: 1000 }), names);
 const authorize = tokenAuthorizerHandler(async () => authorizer, loadUsageKeys);
 const token = mintToken(pair.privateKey, 4, { issuer: 'bench', audience: 'bench', ttlSec: 3600 });
 const authEvent = { type: 'TOKEN' as const, authorizationToken: `Bearer ${token}`, methodArn: 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/count_orders_by_range' };

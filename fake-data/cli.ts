@@ -5,8 +5,8 @@
  * into .lake/). A bad flag or a non-empty --out is refused before anything is written.
  */
 import { parseArgs } from 'node:util';
-import { catalog } from '../src/catalog.ts';
-import { lakeDir } from '../src/config.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { lakeDir } from '../src/lambda/config.ts';
 import { generateLake, GenerateError } from './generate.ts';
 import { DEFAULT_SCALE, DEFAULT_SEED } from './defaults.ts';
 

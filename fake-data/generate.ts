@@ -9,11 +9,11 @@ import { mkdir, rename, rm, rmdir, stat, writeFile, readdir, access, constants }
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { LAKE_TABLES, ACCESS_CONTROL, type LakeTable } from '../src/lake/layout.ts';
-import { sqlString } from '../src/lake/sql-text.ts';
-import { defaultAccessTable, serializeAccessTable } from '../src/acl/model.ts';
-import { Progress } from '../src/progress.ts';
-import { buildRollups } from '../src/rollup/build.ts';
+import { LAKE_TABLES, ACCESS_CONTROL, type LakeTable } from '../src/lambda/lake/layout.ts';
+import { sqlString } from '../src/shared/sql-literal.ts';
+import { defaultAccessTable, serializeAccessTable } from '../src/lambda/access/model.ts';
+import { Progress } from '../src/ops/progress.ts';
+import { buildRollups } from '../src/ops/rollups/build.ts';
 import { factSelects, modelStatements, DEFAULT_WINDOW, TRACKCODES_PER_SCALE, type LakeModel } from './model.ts';
 
 export interface GenerateOptions {

@@ -1,3 +1,3 @@
-import { queryHandler } from '../src/http/handler.ts';
+import { queryHandler } from '../src/lambda/api/query-handler.ts';
 
 export const handler = queryHandler('count_orders_by_range');

@@ -1,4 +1,4 @@
-import { withCors } from '../src/http/cors.ts';
-import { jwksHandler } from '../src/oauth/handler.ts';
+import { withCors } from '../src/lambda/api/cors.ts';
+import { jwksHandler } from '../src/lambda/identity/oauth/endpoints.ts';
 
 export const handler = withCors(jwksHandler());

@@ -1,4 +1,4 @@
-import { oauthTokenHandler } from '../src/oauth/handler.ts';
+import { oauthTokenHandler } from '../src/lambda/identity/oauth/endpoints.ts';
 
-/** POST /oauth/token (its answers carry the CORS policy's headers and leave an access record: src/http/access.ts). */
+/** POST /oauth/token (its answers carry the CORS policy's headers and leave an access record: src/lambda/api/access-record.ts). */
 export const handler = oauthTokenHandler();

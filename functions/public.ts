@@ -1,4 +1,4 @@
-import { withCors } from '../src/http/cors.ts';
-import { publicRoutes } from '../src/pages/public.ts';
+import { withCors } from '../src/lambda/api/cors.ts';
+import { publicRoutes } from '../src/lambda/pages/public.ts';
 
 export const handler = withCors(publicRoutes);

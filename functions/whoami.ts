@@ -1,3 +1,3 @@
-import { whoami } from '../src/http/whoami.ts';
+import { whoami } from '../src/lambda/api/whoami.ts';
 
 export const handler = whoami;

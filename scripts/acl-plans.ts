@@ -1,13 +1,13 @@
 /**
  * The plan commands of `npm run acl` (dispatched from scripts/acl.ts):
- *   plans [--json]                   the plans of src/limits/plans.json
+ *   plans [--json]                   the plans of src/lambda/limits/plans.json
  *   sync --stage S [--region R]      API Gateway API keys and usage-plan keys ← the local access table
- * (`plan <client> <plan>` is an ordinary table edit, src/acl/edit.ts.)
+ * (`plan <client> <plan>` is an ordinary table edit, src/ops/acl-edit.ts.)
  */
 import { parseArgs } from 'node:util';
-import { AccessTableError, type AccessTable } from '../src/acl/model.ts';
-import { plans } from '../src/limits/plans.ts';
-import { STAGE_NAME } from '../src/ids.ts';
+import { AccessTableError, type AccessTable } from '../src/lambda/access/model.ts';
+import { plans } from '../src/lambda/limits/plans.ts';
+import { STAGE_NAME } from '../src/lambda/ids.ts';
 
 export const PLAN_USAGE = '| plans [--json] | plan <client> <plan> | sync --stage <stage> [--region <region>]';
 
@@ -35,7 +35,7 @@ export async function syncCommand(args: readonly string[], table: AccessTable): 
   const stage = values.stage;
   if (!stage || !STAGE_NAME.test(stage)) throw new AccessTableError('sync needs --stage <stage> (lower-case letters and digits)');
   const [{ APIGatewayClient }, { SSMClient, GetParameterCommand }, { syncUsageKeys }, { UsageKeys }] = await Promise.all([
-    import('@aws-sdk/client-api-gateway'), import('@aws-sdk/client-ssm'), import('../src/limits/sync.ts'), import('../src/limits/usage-key.ts'),
+    import('@aws-sdk/client-api-gateway'), import('@aws-sdk/client-ssm'), import('../src/ops/limits-sync.ts'), import('../src/lambda/limits/usage-key.ts'),
   ]);
   const region = values.region ? { region: values.region } : {};
   const parameter = `/lakegate/${stage}/usage-key-secret`;

@@ -7,19 +7,19 @@
  */
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { ConcurrentEdit, replaceAtomically } from '../src/acl/file.ts';
-import { AccessTableError, type AccessTable } from '../src/acl/model.ts';
-import { FileAclStore } from '../src/acl/store.ts';
-import { oauthConfig } from '../src/config.ts';
-import { CredentialsError, newSecret, parseSecrets, serializeSecrets, type StoredSecret } from '../src/credentials/secrets.ts';
-import { CLIENT_ID } from '../src/ids.ts';
+import { ConcurrentEdit, replaceAtomically } from '../src/shared/replace-file.ts';
+import { AccessTableError, type AccessTable } from '../src/lambda/access/model.ts';
+import { FileStore } from '../src/shared/versioned-store.ts';
+import { oauthConfig } from '../src/lambda/config.ts';
+import { CredentialsError, newSecret, parseSecrets, serializeSecrets, type StoredSecret } from '../src/lambda/identity/oauth/secrets.ts';
+import { CLIENT_ID } from '../src/lambda/ids.ts';
 
 export const SECRET_USAGE = '| secret <client> | secrets <client> [--json] | revoke-secret <client> <id>';
 export const SECRET_COMMANDS = ['secret', 'secrets', 'revoke-secret'];
 
 /** The store's secrets and the version they were read at (null: no store yet). */
 async function readStore(file: string): Promise<{ secrets: StoredSecret[]; version: string | null }> {
-  const read = await new FileAclStore(file).read().catch((e: NodeJS.ErrnoException) => {
+  const read = await new FileStore(file).read().catch((e: NodeJS.ErrnoException) => {
     if (e.code === 'ENOENT') return null;
     throw e;
   });

@@ -5,13 +5,13 @@
  * Edits the local lake's access-control table. A bad command changes nothing; a good one
  * replaces the file atomically. The authorizer sees the change within its table TTL.
  */
-import { AccessTableError, grantedQueries, parseAccessTable, planOfRule, serializeAccessTable } from '../src/acl/model.ts';
-import { applyCommand, parseCommand } from '../src/acl/edit.ts';
-import { ConcurrentEdit, replaceAtomically } from '../src/acl/file.ts';
-import { FileAclStore } from '../src/acl/store.ts';
-import { catalog } from '../src/catalog.ts';
-import { lakeDir } from '../src/config.ts';
-import { accessControlKey } from '../src/lake/layout.ts';
+import { AccessTableError, grantedQueries, parseAccessTable, planOfRule, serializeAccessTable } from '../src/lambda/access/model.ts';
+import { applyCommand, parseCommand } from '../src/ops/acl-edit.ts';
+import { ConcurrentEdit, replaceAtomically } from '../src/shared/replace-file.ts';
+import { FileStore } from '../src/shared/versioned-store.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { lakeDir } from '../src/lambda/config.ts';
+import { accessControlKey } from '../src/lambda/lake/layout.ts';
 import { PLAN_USAGE, plansCommand, syncCommand } from './acl-plans.ts';
 import { SECRET_COMMANDS, SECRET_USAGE, secretsCommand } from './acl-secrets.ts';
 
@@ -30,7 +30,7 @@ try {
     plansCommand(words.slice(1));
     process.exit(0);
   }
-  const read = await new FileAclStore(file).read().catch((e: NodeJS.ErrnoException) => {
+  const read = await new FileStore(file).read().catch((e: NodeJS.ErrnoException) => {
     throw new AccessTableError(e.code === 'ENOENT' ? `no access table at ${file}: run npm run fake-data first` : e.message);
   });
   if (!read.changed) throw new Error('unreachable');

@@ -1,13 +1,13 @@
 /**
  * npm run keys -- list [--json] | rotate | retire <kid>
  *
- * The local signing-key ring (src/auth/keyring.ts): `rotate` makes a new P-256 key current (new
+ * The local signing-key ring (src/lambda/identity/keys/local-ring.ts): `rotate` makes a new P-256 key current (new
  * tokens carry its kid), older keys keep verifying until `retire`d; a retired key's tokens are
  * refused and it leaves /.well-known/jwks.json. A running gateway follows within seconds.
  * On AWS the keys are KMS keys: see the README (Keys and rotation).
  */
-import { keysDir } from '../src/config.ts';
-import { KeyRingError, readKeyRing, retireKey, rotateKey } from '../src/auth/keyring.ts';
+import { keysDir } from '../src/lambda/config.ts';
+import { KeyRingError, readKeyRing, retireKey, rotateKey } from '../src/lambda/identity/keys/local-ring.ts';
 
 const USAGE = 'usage: npm run keys -- list [--json] | rotate | retire <kid>';
 const [command, ...args] = process.argv.slice(2);

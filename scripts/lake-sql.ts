@@ -6,8 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { lakeDir } from '../src/config.ts';
-import { createLakeViews } from '../src/engine/duckdb-views.ts';
+import { lakeDir } from '../src/lambda/config.ts';
+import { createLakeViews } from '../src/lambda/engine/duckdb/views.ts';
 
 const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();

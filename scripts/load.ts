@@ -12,14 +12,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { catalog } from '../src/catalog.ts';
-import { keysDir, lakeDir } from '../src/config.ts';
-import { DuckDbEngine } from '../src/engine/duckdb.ts';
-import type { QueryParams } from '../src/engine/types.ts';
-import { ensureLocalKeys } from '../src/keys.ts';
-import { localToken } from '../bench/authorizer.ts';
-import { median, percentile } from '../bench/queries.ts';
-import { startGateway } from './gateway.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { keysDir, lakeDir } from '../src/lambda/config.ts';
+import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
+import type { QueryParams } from '../src/lambda/engine/types.ts';
+import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
+import { localToken } from '../harness/tokens.ts';
+import { median, percentile } from '../src/shared/stats.ts';
+import { startGateway } from '../harness/gateway.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string' }, connections: { type: 'string' }, url: { type: 'string' }, pid: { type: 'string' } },

@@ -6,9 +6,9 @@
  * bucket, with Athena in the stage's workgroup (one UNLOAD per stale day).
  */
 import { parseArgs } from 'node:util';
-import { lakeDir } from '../src/config.ts';
-import { buildRollups } from '../src/rollup/build.ts';
-import { STAGE_NAME } from '../src/ids.ts';
+import { lakeDir } from '../src/lambda/config.ts';
+import { buildRollups } from '../src/ops/rollups/build.ts';
+import { STAGE_NAME } from '../src/lambda/ids.ts';
 
 const USAGE = 'usage: npm run rollup [-- --stage <stage> [--region <region>]]';
 let values;
@@ -37,7 +37,7 @@ if (values.stage === undefined) {
     console.error(`rollup: --stage must be lower-case letters and digits\n${USAGE}`);
     process.exit(2);
   }
-  const { rebuildStageRollups } = await import('../src/rollup/athena.ts');
+  const { rebuildStageRollups } = await import('../src/ops/rollups/athena.ts');
   const reports = await rebuildStageRollups({ stage: values.stage, region: values.region ?? process.env.AWS_REGION ?? 'us-east-1' });
   for (const r of reports) console.log(`${r.table}: ${r.built.length} days built, ${r.upToDate} up to date, ${r.removed.length} removed`);
 }

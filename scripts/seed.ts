@@ -9,11 +9,11 @@
 import { parseArgs } from 'node:util';
 import { GlueClient } from '@aws-sdk/client-glue';
 import { S3Client } from '@aws-sdk/client-s3';
-import { lakeDir } from '../src/config.ts';
-import { Progress } from '../src/progress.ts';
-import { describeCatalog, lakeFiles, planSeed, runCrawlers, uploadFiles } from '../src/aws/seed.ts';
-import { STAGE_NAME } from '../src/ids.ts';
-import { stackName, stackOutputs } from '../src/aws/stack.ts';
+import { lakeDir } from '../src/lambda/config.ts';
+import { Progress } from '../src/ops/progress.ts';
+import { describeCatalog, lakeFiles, planSeed, runCrawlers, uploadFiles } from '../src/ops/aws/seed.ts';
+import { STAGE_NAME } from '../src/lambda/ids.ts';
+import { stackName, stackOutputs } from '../src/ops/aws/stack.ts';
 
 const USAGE = 'usage: npm run seed -- --stage <stage> [--region <region>] [--dry-run] [--no-crawl] [--no-rollup] [--lake <dir>]';
 let values;
@@ -67,7 +67,7 @@ if (!values['no-crawl']) {
 if (!values['no-rollup']) {
   // The rollups' stale days (by S3 ETags), rebuilt with Athena: the same as `npm run rollup -- --stage`.
   const { AthenaClient } = await import('@aws-sdk/client-athena');
-  const { rebuildRollupsWithAthena } = await import('../src/rollup/athena.ts');
+  const { rebuildRollupsWithAthena } = await import('../src/ops/rollups/athena.ts');
   console.log('rebuilding stale rollup days with Athena…');
   const reports = await rebuildRollupsWithAthena({
     s3, athena: new AthenaClient({ region }), bucket, workGroup: outputs.AthenaWorkGroupName!, database: outputs.GlueDatabaseName!,

@@ -9,10 +9,10 @@
  */
 import { parseArgs } from 'node:util';
 import { GlueClient } from '@aws-sdk/client-glue';
-import { catalog } from '../src/catalog.ts';
-import { smokeApi, smokeCrawler, smokeReport, smokeToken, type SmokeStep } from '../src/aws/smoke.ts';
-import { STAGE_NAME } from '../src/ids.ts';
-import { stackName, stackOutputs } from '../src/aws/stack.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { smokeApi, smokeCrawler, smokeReport, smokeToken, type SmokeStep } from '../src/ops/aws/smoke.ts';
+import { STAGE_NAME } from '../src/lambda/ids.ts';
+import { stackName, stackOutputs } from '../src/ops/aws/stack.ts';
 
 const USAGE = 'usage: npm run smoke -- --stage <stage> [--region <region>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--no-crawl]';
 function fail(message: string): never {

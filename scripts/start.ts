@@ -8,12 +8,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { catalog } from '../src/catalog.ts';
-import { DEFAULT_ACCESS_LOG, keysDir, lakeDir } from '../src/config.ts';
-import { ensureLocalKeys } from '../src/keys.ts';
+import { catalog } from '../src/lambda/catalog.ts';
+import { DEFAULT_ACCESS_LOG, keysDir, lakeDir } from '../src/lambda/config.ts';
+import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
 import { generateLake } from '../fake-data/generate.ts';
 import { DEFAULT_SEED } from '../fake-data/defaults.ts';
-import { GATEWAY_ENVIRONMENT, gatewayTempDir } from './gateway.ts';
+import { GATEWAY_ENVIRONMENT, gatewayTempDir } from '../harness/gateway.ts';
 
 ensureLocalKeys(keysDir());
 if (!existsSync(path.join(lakeDir(), 'lake.json'))) {

@@ -8,9 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { mintLocalToken, mintToken } from '../src/auth/mint.ts';
-import { authConfig, keysDir } from '../src/config.ts';
-import { CLIENT_ID } from '../src/ids.ts';
+import { mintLocalToken, mintToken } from '../src/lambda/identity/tokens/mint.ts';
+import { authConfig, keysDir } from '../src/lambda/config.ts';
+import { CLIENT_ID } from '../src/lambda/ids.ts';
 
 
 const USAGE = 'usage: npm run --silent token -- --client <id> [--ttl 1h|30m|3600s|2d] [--key private.pem]';

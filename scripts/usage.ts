@@ -7,10 +7,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { usageConfig } from '../src/config.ts';
-import { CLIENT_ID, STAGE_NAME } from '../src/ids.ts';
-import type { AccessRecord } from '../src/usage/record.ts';
-import { formatTable, parseAccessLog, parseSince, usageReport } from '../src/usage/report.ts';
+import { usageConfig } from '../src/lambda/config.ts';
+import { CLIENT_ID, STAGE_NAME } from '../src/lambda/ids.ts';
+import type { AccessRecord } from '../src/lambda/usage/record.ts';
+import { formatTable, parseAccessLog, parseSince, usageReport } from '../src/ops/usage/report.ts';
 
 const USAGE = 'usage: npm run usage -- [--since 24h] [--client N] [--json] [--stage S [--region R]]';
 
@@ -43,7 +43,7 @@ if (values.stage !== undefined && !STAGE_NAME.test(values.stage)) fail('--stage 
 let records: AccessRecord[];
 if (values.stage) {
   const { CloudWatchLogsClient } = await import('@aws-sdk/client-cloudwatch-logs');
-  const { insightsAccessRecords, INSIGHTS_MAX_ROWS } = await import('../src/usage/insights.ts');
+  const { insightsAccessRecords, INSIGHTS_MAX_ROWS } = await import('../src/ops/usage/insights.ts');
   const client = new CloudWatchLogsClient(values.region ? { region: values.region } : {});
   const out = await insightsAccessRecords(client, { stage: values.stage, sinceMs, untilMs: Date.now() });
   if (out.truncated) console.error(`usage: Logs Insights returned its maximum of ${INSIGHTS_MAX_ROWS} records; use a shorter --since for exact figures`);

@@ -35,7 +35,7 @@ module.exports = async ({ resolveVariable }) => {
   // Usage plans (serverless/usage-plans.cjs): every authorized method requires the client's API key,
   // which the authorizer supplies. Not locally: there the handler enforces the plans itself.
   const apiKey = (await resolveVariable('sls:stage')) === 'local' ? {} : { private: true };
-  // CORS (src/http/cors.ts): preflights answered by API Gateway on AWS, by serverless/offline-gateway.cjs locally.
+  // CORS (src/lambda/api/cors.ts): preflights answered by API Gateway on AWS, by serverless/offline-gateway.cjs locally.
   const cors = await corsSetting(resolveVariable);
   // Each function runs as its own least-privilege role (serverless/iam.yml).
   const functions = {
@@ -107,8 +107,8 @@ function credentialFunctions() {
  * CORS handling of its own.
  */
 async function corsSetting(resolveVariable) {
-  const { parseCorsOrigins } = tsxRequire('../src/config.ts', __filename);
-  const cors = tsxRequire('../src/http/cors.ts', __filename);
+  const { parseCorsOrigins } = tsxRequire('../src/lambda/config.ts', __filename);
+  const cors = tsxRequire('../src/lambda/api/cors.ts', __filename);
   const origins = parseCorsOrigins(await resolveVariable('param:corsOrigins'), 'param corsOrigins');
   if (origins.length === 0 || (await resolveVariable('sls:stage')) === 'local') return {};
   return {
@@ -130,7 +130,7 @@ async function corsSetting(resolveVariable) {
  * Gateway's own MISSING_AUTHENTICATION_TOKEN never answers a client.
  */
 function publicFunctions(cors, routed) {
-  const { PUBLIC_FILES } = tsxRequire('../src/pages/assets.ts', __filename);
+  const { PUBLIC_FILES } = tsxRequire('../src/lambda/pages/assets.ts', __filename);
   const pages = ['openapi.json', 'docs', 'docs/{asset}', 'playground', 'playground/{asset}', '.well-known/oauth-authorization-server'];
   const route = (p, method) => ({ http: { path: p, method, ...(method === 'get' ? cors : {}) } });
   return {

@@ -7,12 +7,12 @@
  */
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-const { parseCorsOrigins } = tsxRequire('../src/config.ts', __filename);
-const { fixedCorsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
+const { parseCorsOrigins } = tsxRequire('../src/lambda/config.ts', __filename);
+const { fixedCorsHeaders } = tsxRequire('../src/lambda/api/cors.ts', __filename);
 
 const GATEWAY_RESPONSES = [
   { id: 'UnauthorizedResponse', type: 'UNAUTHORIZED', status: 401, code: 'unauthorized', message: 'missing, invalid or expired bearer token' },
-  // The authorizer's context says why (src/auth/policy.ts DENIALS): not granted, or disabled.
+  // The authorizer's context says why (src/lambda/identity/policy.ts DENIALS): not granted, or disabled.
   {
     id: 'AccessDeniedResponse', type: 'ACCESS_DENIED', status: 403, code: '$context.authorizer.denyCode', message: '$context.authorizer.denyMessage',
     fallback: { code: 'forbidden', message: 'this client may not call this query' },

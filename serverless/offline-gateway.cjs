@@ -8,11 +8,11 @@
  * - One door. serverless-offline also serves the Lambda Invoke API on `lambdaPort` (3002), which
  *   runs any function with any event, an authorizer context the caller makes up included, and
  *   answers CORS for any origin. That server never listens here. The authorizer's context is
- *   sealed with a key made at each start (src/auth/context-seal.ts), and a handler running
+ *   sealed with a key made at each start (src/lambda/identity/context-seal.ts), and a handler running
  *   under serverless-offline refuses a context without a valid seal.
  * - CORS. serverless-offline 14 reflects any Origin with `Access-Control-Allow-Credentials: true`
  *   on every answer, with no option to turn it off. Its hook is replaced by the API's policy
- *   (src/http/cors.ts: the allow-list of LAKEGATE_CORS_ORIGINS, no credentials), on every answer
+ *   (src/lambda/api/cors.ts: the allow-list of LAKEGATE_CORS_ORIGINS, no credentials), on every answer
  *   and every preflight, including its catch-all route and hapi's own preflight handling.
  * - The gateway's own errors. The authorizer's 401/403, unknown paths, wrong methods, oversized
  *   requests and gateway 5xx get the API's error bodies (serverless/gateway-responses.cjs).
@@ -20,15 +20,15 @@
  *   gateway launcher, harness/gateway.ts); the plugin prints one line when it is serving.
  * - In-process code reloads. Handlers run in serverless-offline's process (`useInProcess`):
  *   after serverless-esbuild rebuilds, the old bundles are dropped from Node's module cache and
- *   the process-wide engine is let go (src/process-shared.ts), so the next request runs new code.
+ *   the process-wide engine is let go (src/lambda/process-shared.ts), so the next request runs new code.
  */
 const { createHash, randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-const { corsConfig } = tsxRequire('../src/config.ts', __filename);
-const { corsHeaders } = tsxRequire('../src/http/cors.ts', __filename);
+const { corsConfig } = tsxRequire('../src/lambda/config.ts', __filename);
+const { corsHeaders } = tsxRequire('../src/lambda/api/cors.ts', __filename);
 const { GATEWAY_RESPONSES, gatewayResponseBody, renderGatewayResponse } = require('./gateway-responses.cjs');
 
 const byType = (type) => GATEWAY_RESPONSES.find((r) => r.type === type);
@@ -41,7 +41,7 @@ const isOfflineCorsHook = (event, method) =>
 /** The Lambda Invoke API's routes (`POST /2015-03-31/functions/{functionName}/invocations`, invoke-async). */
 const isLambdaInvokeRoute = (route) => /^\/\d{4}-\d{2}-\d{2}\/functions\//.test(String(route?.path ?? ''));
 
-/** The header of the process-wide values shared by every function bundle (src/process-shared.ts). */
+/** The header of the process-wide values shared by every function bundle (src/lambda/process-shared.ts). */
 const PROCESS_SHARED = Symbol.for('lakegate.process-shared');
 
 /** Replace every CORS header of an answer by `headers` (a Vary already there is kept, not repeated). */
@@ -63,7 +63,7 @@ const isCatchAll = (route) => route?.method === '*' && route?.path === '/{p*}';
 /** A route taking any path: that catch-all, or the public function's `ANY /{proxy+}`. */
 const takesAnyPath = (route) => isCatchAll(route) || (route?.method === '*' && route?.path === '/{proxy*}');
 
-/** The authorizer's context for this request's token (src/auth/offline-answers.ts), if it left one. */
+/** The authorizer's context for this request's token (src/lambda/identity/offline-answers.ts), if it left one. */
 function authorizerAnswer(request) {
   const authorization = request.headers.authorization;
   if (!authorization) return undefined;

@@ -4,8 +4,8 @@
  */
 const { require: tsxRequire } = require('tsx/cjs/api');
 
-const layout = tsxRequire('../src/lake/layout.ts', __filename);
-const { catalog } = tsxRequire('../src/catalog.ts', __filename);
+const layout = tsxRequire('../src/lambda/lake/layout.ts', __filename);
+const { catalog } = tsxRequire('../src/lambda/catalog.ts', __filename);
 
 /** `count_orders_by_range` → `CountOrdersByRange` (CloudFormation logical ids are alphanumeric). */
 const pascal = (name) => name.split(/[^a-zA-Z0-9]+/).map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join('');

@@ -1,5 +1,5 @@
 /**
- * The plans of src/limits/plans.json as API Gateway usage plans (issue 11), for serverless.yml:
+ * The plans of src/lambda/limits/plans.json as API Gateway usage plans (issue 11), for serverless.yml:
  *
  * - `usagePlan` → `provider.apiGateway.usagePlan`: the framework makes one
  *   AWS::ApiGateway::UsagePlan per plan (`lakegate-<plan>-<stage>`: throttle = rate and burst,
@@ -12,7 +12,7 @@
  * Each client's API key comes from the authorizer (`usageIdentifierKey`; the REST API's API key
  * source is AUTHORIZER) and is attached to its plan by `npm run acl -- sync`.
  */
-const { plans } = require('../src/limits/plans.json');
+const { plans } = require('../src/lambda/limits/plans.json');
 
 const usagePlan = plans.map((p) => ({
   [p.name]: {

@@ -1,6 +1,6 @@
 /** Plain-function calls of the handler: API Gateway events and a spy engine. */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import type { QueryEngine, QueryRequest, QueryResult, Row } from '../../src/engine/types.ts';
+import type { QueryEngine, QueryRequest, QueryResult, Row } from '../../src/lambda/engine/types.ts';
 
 /** A REST API proxy event as API Gateway sends it after the authorizer (context values as strings). */
 export function apiEvent(

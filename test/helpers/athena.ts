@@ -4,7 +4,7 @@
  * MaxResults (≤ 1000) rows a page, a NextToken while rows remain.
  */
 import type { GetQueryResultsCommandOutput } from '@aws-sdk/client-athena';
-import type { OutputColumn } from '../../src/catalog.ts';
+import type { OutputColumn } from '../../src/lambda/catalog.ts';
 
 export type AthenaCell = { VarCharValue?: string };
 

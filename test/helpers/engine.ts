@@ -1,6 +1,6 @@
-import { DuckDbEngine } from '../../src/engine/duckdb.ts';
-import type { NamedQuery } from '../../src/catalog.ts';
-import type { QueryEngine, QueryParams, Row } from '../../src/engine/types.ts';
+import { DuckDbEngine } from '../../src/lambda/engine/duckdb/engine.ts';
+import type { NamedQuery } from '../../src/lambda/catalog.ts';
+import type { QueryEngine, QueryParams, Row } from '../../src/lambda/engine/types.ts';
 
 /** The embedded engine over a lake; with caches, its in-memory copies of the lake are made before it is returned. */
 export async function openDuckDb(lakeDir: string, caches = true): Promise<DuckDbEngine> {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateLake, type LakeManifest } from '../../fake-data/generate.ts';
-import { catalog } from '../../src/catalog.ts';
+import { catalog } from '../../src/lambda/catalog.ts';
 
 export const TEST_SEED = 7;
 export const TEST_SCALE = 0.05; // ≈ 25k trackcodes, 29k orders over 2024

@@ -5,8 +5,8 @@
  */
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { catalog } from '../../src/catalog.ts';
-import { LOCAL_SERVER, openApiDocument } from '../../src/openapi/document.ts';
+import { catalog } from '../../src/lambda/catalog.ts';
+import { LOCAL_SERVER, openApiDocument } from '../../src/lambda/openapi/document.ts';
 
 type Json = Record<string, any>;
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => void;

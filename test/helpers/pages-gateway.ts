@@ -6,10 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mintLocalToken } from '../../src/auth/mint.ts';
-import { newSecret, serializeSecrets } from '../../src/credentials/secrets.ts';
-import { ensureLocalKeys } from '../../src/keys.ts';
-import { startGateway, type Gateway } from '../../scripts/gateway.ts';
+import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { newSecret, serializeSecrets } from '../../src/lambda/identity/oauth/secrets.ts';
+import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
+import { startGateway, type Gateway } from '../../harness/gateway.ts';
 import { scratchPath, testLake } from './lake.ts';
 
 export const ALLOWED_ORIGINS = ['https://app.example.com', 'http://localhost:5173'] as const;

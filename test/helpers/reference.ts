@@ -4,7 +4,7 @@
  */
 import { DuckDBInstance, DuckDBTimestampValue } from '@duckdb/node-api';
 import path from 'node:path';
-import type { Row } from '../../src/engine/types.ts';
+import type { Row } from '../../src/lambda/engine/types.ts';
 
 type Raw = Record<string, unknown>;
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { packageService } from '../../scripts/package.ts';
+import { packageService } from '../../harness/package.ts';
 import { scratchPath } from './lake.ts';
 
 export type Resource = { Type: string; Properties: Record<string, any>; [attribute: string]: any };

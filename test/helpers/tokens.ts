@@ -1,7 +1,7 @@
 /** Real keys and real signatures for the authorizer tests (nothing is mocked). */
 import { createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import jwt, { type SignOptions } from 'jsonwebtoken';
-import { keyThumbprint } from '../../src/auth/token.ts';
+import { keyThumbprint } from '../../src/lambda/identity/tokens/verify.ts';
 
 export interface TestKey {
   privateKey: KeyObject;

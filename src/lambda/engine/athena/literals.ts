@@ -1,0 +1,87 @@
+/**
+ * Athena pastes `ExecutionParameters` into the SQL as raw text, so each value is rendered here
+ * from an already-validated typed value — never from request text — and re-checked against
+ * the exact literal grammar before it leaves (a renderer bug must fail, not inject).
+ */
+import { PARAM_TYPES, type NamedQuery, type ParamType } from '../../catalog.ts';
+import { pageParameters } from '../keyset.ts';
+import type { Cell, QueryParams } from '../types.ts';
+
+export const LITERAL_GRAMMAR: Record<ParamType | 'varchar', RegExp> = {
+  timestamp: /^TIMESTAMP '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}'$/,
+  integer: /^-?(0|[1-9]\d{0,15})$/,
+  bigint: /^-?(0|[1-9]\d{0,15})$/,
+  boolean: /^(true|false)$/,
+  varchar: /^'([^']|'')*'$/,
+};
+
+export class LiteralError extends Error {
+  override name = 'LiteralError';
+}
+
+/** `TIMESTAMP '2024-03-01 00:00:00.000'` from a Date (UTC, milliseconds). */
+export function timestampLiteral(value: Date): string {
+  if (!(value instanceof Date) || !Number.isFinite(value.getTime())) throw new LiteralError('not a valid Date');
+  const iso = value.toISOString(); // always YYYY-MM-DDTHH:MM:SS.mmmZ for years 0–9999
+  if (!/^\d{4}-/.test(iso)) throw new LiteralError('year out of range');
+  return `TIMESTAMP '${iso.slice(0, 10)} ${iso.slice(11, 23)}'`;
+}
+
+/** A string literal: quotes doubled; NUL and other control characters refused. */
+export function stringLiteral(value: string): string {
+  if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) throw new LiteralError('string with control characters');
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+export function renderLiteral(type: ParamType | 'varchar', value: unknown): string {
+  let text: string;
+  switch (type) {
+    case 'timestamp':
+      text = timestampLiteral(value as Date);
+      break;
+    case 'integer':
+    case 'bigint':
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw new LiteralError('not a safe integer');
+      text = String(value);
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new LiteralError('not a boolean');
+      text = String(value);
+      break;
+    case 'varchar':
+      text = stringLiteral(value as string);
+      break;
+  }
+  if (!LITERAL_GRAMMAR[type].test(text)) throw new LiteralError(`rendered ${type} literal does not match its grammar`);
+  return text;
+}
+
+/** A statement's typed values: the request's, and a rollup path's span of days. */
+export interface StatementParams extends QueryParams {
+  readonly rollup_from?: Date;
+  readonly rollup_to?: Date;
+}
+
+/** The page an execution picks, for a query that picks its page in the SQL (`:page_rows`). */
+export interface PageSelection {
+  readonly size: number;
+  /** The keyset of the last row served; absent for the first page. */
+  readonly after?: readonly Cell[];
+}
+
+/**
+ * The ExecutionParameters of a query: one literal per `?`, in order (repeats included). A query
+ * that picks its page in the SQL gets that page's keyset and `size + 1` rows (the first page of
+ * the default size if none is given).
+ */
+export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection): string[] {
+  const picksPage = query.params.includes('page_rows');
+  const selected = page ?? { size: query.page?.default ?? 0 };
+  const all = picksPage ? pageParameters(query, params, selected.size, selected.after) : params;
+  return query.positional.order.map((name) => {
+    const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
+    const value = (all as unknown as Record<string, unknown>)[name];
+    if (type === undefined || value === undefined) throw new LiteralError(`parameter ${name} has no value`);
+    return renderLiteral(type, value);
+  });
+}

@@ -1,0 +1,155 @@
+/**
+ * Rebuild the stale days of the daily rollups in a stage's data bucket with Athena (`npm run
+ * rollup -- --stage S`). Freshness is by S3 ETags: a rollup day records the keys and ETags of
+ * its source partition's objects; it is stale when they differ (or its own objects changed).
+ *
+ * Per stale day: delete the day's rollup objects, `UNLOAD (build SQL for that day) TO
+ * 's3://<bucket>/<rollup>/dt=<day>/' WITH (format = 'PARQUET', compression = 'ZSTD')` in the
+ * stage's workgroup (UNLOAD needs an empty target), then register the partitions, then record
+ * the written objects' ETags in `s3://<bucket>/rollups.json`. Running it again with nothing
+ * changed issues no statement: idempotent.
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
+} from '@aws-sdk/client-athena';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
+import { staleDays, type RollupBuildReport } from './build.ts';
+import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type RollupDay, type RollupManifest } from '../../lambda/rollups/manifest.ts';
+import { listPartitions } from '../../lambda/rollups/s3-listing.ts';
+import { rollupSqlForDays } from './sql.ts';
+import { stringLiteral } from '../../lambda/engine/athena/literals.ts';
+
+export interface AthenaRollupTarget {
+  readonly s3: S3Client;
+  readonly athena: AthenaClient;
+  readonly bucket: string;
+  readonly workGroup: string;
+  readonly database: string;
+  /** Waits between status polls (injectable so tests do not wait). */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Distinguishes this run's ClientRequestTokens from an earlier run's. */
+  readonly runId?: string;
+}
+
+async function readManifest(s3: S3Client, bucket: string): Promise<RollupManifest> {
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: MANIFEST_FILE }));
+    return parseManifest(await out.Body!.transformToString());
+  } catch (e) {
+    if ((e as Error).name === 'NoSuchKey') return emptyManifest();
+    throw e;
+  }
+}
+
+/** The UNLOAD of one rollup day: the build SQL for that day, without `dt` (the folder is the partition). */
+export function unloadStatement(t: LakeTable, bucket: string, day: string): string {
+  const columns = t.columns.map(([n]) => n).join(', ');
+  const target = stringLiteral(`s3://${bucket}/${t.name}/dt=${day}/`);
+  return `UNLOAD (SELECT ${columns} FROM (${rollupSqlForDays('build', t, [day])})) TO ${target} WITH (format = 'PARQUET', compression = 'ZSTD')`;
+}
+
+/** Register (or drop) partitions of a rollup table in the Glue catalog. */
+export function partitionStatement(t: LakeTable, action: 'ADD' | 'DROP', days: readonly string[]): string {
+  const parts = days.map((d) => `PARTITION (dt = ${stringLiteral(d)})`).join(action === 'ADD' ? ' ' : ', ');
+  return `ALTER TABLE ${t.name} ${action} IF ${action === 'ADD' ? 'NOT ' : ''}EXISTS ${parts}`;
+}
+
+export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Promise<RollupBuildReport[]> {
+  const runId = target.runId ?? randomUUID();
+  const sleep = target.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const { s3, bucket } = target;
+  let statementNo = 0;
+
+  /** Run one statement to completion; its rows (first column) when it returns any. */
+  const run = async (sql: string): Promise<string[]> => {
+    const started = await target.athena.send(
+      new StartQueryExecutionCommand({
+        QueryString: sql,
+        WorkGroup: target.workGroup,
+        QueryExecutionContext: { Database: target.database, Catalog: 'AwsDataCatalog' },
+        ClientRequestToken: `${runId}-${statementNo++}`.slice(0, 128),
+      }),
+    );
+    const id = started.QueryExecutionId!;
+    for (let delay = 200; ; delay = Math.min(5000, delay * 2)) {
+      const out = await target.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
+      const state = out.QueryExecution?.Status?.State;
+      if (state === 'SUCCEEDED') break;
+      if (state === 'FAILED' || state === 'CANCELLED') {
+        throw new Error(`athena ${id} ${state}: ${out.QueryExecution?.Status?.StateChangeReason ?? ''}`);
+      }
+      await sleep(delay);
+    }
+    const rows: string[] = [];
+    let token: string | undefined;
+    let header = true;
+    do {
+      const out = await target.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, ...(token ? { NextToken: token } : {}) }));
+      for (const r of out.ResultSet?.Rows ?? []) {
+        if (header) header = false;
+        else rows.push(r.Data?.[0]?.VarCharValue ?? '');
+      }
+      token = out.NextToken;
+    } while (token);
+    return rows;
+  };
+
+  const deleteDay = async (t: LakeTable, day: string, files: readonly FileMark[]) => {
+    if (files.length === 0) return;
+    await s3.send(new DeleteObjectsCommand({
+      Bucket: bucket,
+      Delete: { Objects: files.map(([name]) => ({ Key: `${t.name}/dt=${day}/${name}` })), Quiet: true },
+    }));
+  };
+
+  const manifest = await readManifest(s3, bucket);
+  const tables: Record<string, Record<string, RollupDay>> = { ...manifest.tables };
+  const reports: RollupBuildReport[] = [];
+  for (const t of ROLLUP_TABLES) {
+    const source = LAKE_TABLES.find((s) => s.name === t.rollupOf)!;
+    const marks = await listPartitions(s3, bucket, source.name);
+    const written = await listPartitions(s3, bucket, t.name);
+    const recorded = { ...(tables[t.name] ?? {}) };
+    const intact = (day: string, r: RollupDay) => JSON.stringify(written.get(day)?.files ?? []) === JSON.stringify(r.rollup);
+    const { build, remove, upToDate } = staleDays(marks, recorded, intact);
+    if (build.length === 0 && remove.length === 0) {
+      reports.push({ table: t.name, built: [], inexact: [], removed: [], upToDate, rows: 0 });
+      continue;
+    }
+    for (const day of [...build, ...remove]) delete recorded[day];
+    tables[t.name] = recorded;
+    await putManifest(s3, bucket, { version: 1, tables });
+
+    const inexact = new Set(build.length ? await run(rollupSqlForDays('check', t, build)) : []);
+    for (const day of build) {
+      await deleteDay(t, day, written.get(day)?.files ?? []);
+      await run(unloadStatement(t, bucket, day));
+    }
+    for (const day of remove) await deleteDay(t, day, written.get(day)?.files ?? []);
+    if (build.length) await run(partitionStatement(t, 'ADD', build));
+    if (remove.length) await run(partitionStatement(t, 'DROP', remove));
+
+    const after = await listPartitions(s3, bucket, t.name);
+    for (const day of build) recorded[day] = { source: marks.get(day)!, rollup: after.get(day)?.files ?? [], exact: !inexact.has(day) };
+    await putManifest(s3, bucket, { version: 1, tables });
+    reports.push({ table: t.name, built: build, inexact: [...inexact].sort(), removed: remove, upToDate, rows: 0 });
+  }
+  return reports;
+}
+
+async function putManifest(s3: S3Client, bucket: string, manifest: RollupManifest): Promise<void> {
+  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: MANIFEST_FILE, Body: `${JSON.stringify(manifest)}\n`, ContentType: 'application/json' }));
+}
+
+/** The stage's bucket, workgroup and database from its stack outputs (as `npm run seed` finds them). */
+export async function rebuildStageRollups({ stage, region }: { stage: string; region: string }): Promise<RollupBuildReport[]> {
+  const { stackOutputs } = await import('../aws/stack.ts');
+  const outputs = await stackOutputs(stage, region);
+  const bucket = outputs.DataBucketName;
+  const workGroup = outputs.AthenaWorkGroupName ?? `lakegate-${stage}`;
+  const database = outputs.GlueDatabaseName ?? `lakegate_${stage}`;
+  if (!bucket) throw new Error(`stack lakegate-${stage} has no DataBucketName output: deploy it first`);
+  return rebuildRollupsWithAthena({ s3: new S3Client({ region }), athena: new AthenaClient({ region }), bucket, workGroup, database });
+}

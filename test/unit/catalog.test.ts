@@ -1,0 +1,87 @@
+import { expect } from 'chai';
+import { TrinoSQL } from 'dt-sql-parser';
+import { catalog, parseQuery, PARAM_TYPES } from '../../src/lambda/catalog.ts';
+import { compileNamedParams } from '../../src/lambda/named-params.ts';
+
+describe('named-query catalog', () => {
+  const queries = [...catalog().values()];
+
+  it('holds the eight queries of DESIGN §3', () => {
+    expect(queries.map((q) => q.name)).to.deep.equal([
+      'all_orders_by_range',
+      'count_delivered_trackcode_before_promise_time_by_range',
+      'count_orders_by_range',
+      'count_trackcode_by_range',
+      'count_trackcode_lost_by_range',
+      'get_money_from_routes_by_range',
+      'most_required_service_by_range',
+      'most_visited_location_from_trackcode_by_range',
+    ]);
+  });
+
+  const trino = new TrinoSQL();
+  for (const q of queries) {
+    it(`${q.name}: parses with the Trino grammar (Athena engine v3)`, () => {
+      const errors = trino.validate(q.positional.text);
+      expect(errors.map((e) => `${e.startLine}:${e.startColumn} ${e.message}`)).to.deep.equal([]);
+    });
+
+    it(`${q.name}: filters the dt partition and created_at, and takes the scope as parameters`, () => {
+      const sql = q.source.replace(/--.*$/gm, '');
+      expect(sql).to.match(/\.dt >= CAST\(CAST\(:from AS DATE\) AS VARCHAR\)/);
+      expect(sql).to.match(/\.dt <= CAST\(CAST\(:to AS DATE\) AS VARCHAR\)/);
+      expect(sql).to.match(/\.created_at >= :from/);
+      expect(sql).to.match(/\.created_at < :to/);
+      expect(sql).to.match(/\(:all_clients OR \w+\.client_id = :client_id\)/);
+      for (const p of q.params) expect(PARAM_TYPES).to.have.property(p);
+    });
+  }
+
+  it('knows which fact tables each query reads and how far before `from`', () => {
+    expect(Object.fromEntries([...catalog().values()].map((q) => [q.name, [q.factTables, q.lookbackDays]]))).to.deep.equal({
+      all_orders_by_range: [['trackcode', 'orders'], 7],
+      count_delivered_trackcode_before_promise_time_by_range: [['trackcode'], 0],
+      count_orders_by_range: [['orders'], 0],
+      count_trackcode_by_range: [['trackcode'], 0],
+      count_trackcode_lost_by_range: [['trackcode'], 0],
+      get_money_from_routes_by_range: [['orders'], 0],
+      most_required_service_by_range: [['trackcode'], 0],
+      most_visited_location_from_trackcode_by_range: [['trackcode'], 0],
+    });
+  });
+
+  it('declares the paging and top-N bounds of DESIGN §3/§4', () => {
+    const all = catalog().get('all_orders_by_range')!;
+    expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], table: 'orders', default: 100, max: 1000 });
+    expect(catalog().get('most_visited_location_from_trackcode_by_range')!.limit).to.deep.equal({ default: 10, max: 100 });
+  });
+});
+
+describe('named parameters', () => {
+  it('compile to ? in order of appearance and to $name', () => {
+    const sql = "SELECT ':not_a_param' AS s, \"a:b\" -- :comment\nFROM t WHERE a >= :from AND b < :to AND c = :from /* :x */";
+    expect(compileNamedParams(sql, 'positional')).to.deep.equal({
+      text: "SELECT ':not_a_param' AS s, \"a:b\" -- :comment\nFROM t WHERE a >= ? AND b < ? AND c = ? /* :x */",
+      order: ['from', 'to', 'from'],
+    });
+    expect(compileNamedParams(sql, 'dollar').text).to.contain('a >= $from AND b < $to AND c = $from');
+  });
+
+  it('handles doubled quotes inside literals', () => {
+    expect(compileNamedParams("SELECT 'it''s :x' WHERE a = :from", 'positional').order).to.deep.equal(['from']);
+  });
+
+  it('rejects :: casts, dangling colons and unterminated literals', () => {
+    expect(() => compileNamedParams('SELECT a::INT', 'positional')).to.throw(/::/);
+    expect(() => compileNamedParams('SELECT a : b', 'positional')).to.throw(/parameter name/);
+    expect(() => compileNamedParams("SELECT 'open", 'positional')).to.throw(/unterminated/);
+  });
+
+  it('a query file must use the range and scope parameters, and only known ones', () => {
+    const head = '-- d\n-- @columns n bigint\n';
+    expect(() => parseQuery('q', `${head}SELECT count(*) AS n FROM orders WHERE created_at >= :from AND created_at < :to`)).to.throw(/client_id/);
+    expect(() => parseQuery('q', `${head}SELECT :tenant`)).to.throw(/unknown parameter :tenant/);
+    expect(() => parseQuery('q', '-- d\nSELECT 1')).to.throw(/@columns/);
+    expect(() => parseQuery('Bad-Name', `${head}SELECT 1`)).to.throw(/snake_case/);
+  });
+});
