@@ -5,9 +5,7 @@
  * only, never the access table). `secret` prints the new secret once, alone on the last line
  * of stdout; nothing else ever shows it again.
  */
-import { mkdir, open } from 'node:fs/promises';
-import path from 'node:path';
-import { ConcurrentEdit, replaceAtomically } from '../src/shared/replace-file.ts';
+import { createExclusively, replaceAtomically } from '../src/shared/atomic-file.ts';
 import { AccessTableError, type AccessTable } from '../src/lambda/access/model.ts';
 import { FileStore } from '../src/shared/versioned-store.ts';
 import { oauthConfig } from '../src/lambda/config.ts';
@@ -40,17 +38,7 @@ async function readStore(file: string): Promise<{ secrets: StoredSecret[]; versi
 async function writeStore(file: string, secrets: readonly StoredSecret[], version: string | null): Promise<void> {
   const body = serializeSecrets(secrets);
   if (version !== null) return replaceAtomically(file, body, version, 0o600);
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const handle = await open(file, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {
-    if (e.code === 'EEXIST') throw new ConcurrentEdit('the credentials store was created while this edit was prepared; run the command again');
-    throw e;
-  });
-  try {
-    await handle.writeFile(body);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  await createExclusively(file, body);
 }
 
 export async function secretsCommand(words: readonly string[], table: AccessTable): Promise<void> {

@@ -7,7 +7,7 @@
  */
 import { AccessTableError, grantedQueries, parseAccessTable, planOfRule, serializeAccessTable } from '../src/lambda/access/model.ts';
 import { applyCommand, parseCommand } from '../src/ops/acl-edit.ts';
-import { ConcurrentEdit, replaceAtomically } from '../src/shared/replace-file.ts';
+import { ConcurrentEdit, replaceAtomically } from '../src/shared/atomic-file.ts';
 import { FileStore } from '../src/shared/versioned-store.ts';
 import { catalog } from '../src/lambda/catalog.ts';
 import { lakeDir } from '../src/lambda/config.ts';

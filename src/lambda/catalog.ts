@@ -9,8 +9,9 @@
  *   -- @columns name type, name type, ...     (output columns, in order; JSON types below)
  *   -- @limit default D max M                 (optional: the query takes `:limit` from the request)
  *   -- @page created_at, key                  (optional: paginated by limit/nextToken over a
- *                                              unique sort key starting with the range column;
- *                                              default 100, max 1000 rows)
+ *                                              unique sort key starting with the range column,
+ *                                              the page picked in the SQL with :page_rows and
+ *                                              :after_<key>; default 100, max 1000 rows)
  *
  * Parameters are the `:name`s used in the SQL; each name has one type for every query.
  */
@@ -148,11 +149,10 @@ export function parseQuery(name: string, source: string): NamedQuery {
   }
   if (params.includes('limit') !== (limitTag !== undefined)) fail(':limit and @limit go together');
   if (page && limitTag !== undefined) fail('@page and @limit are exclusive');
-  // A page picked in the SQL itself takes the keyset after the last row and its size.
+  // A listing picks its page in the SQL itself, before any join or sort of the range: the keyset
+  // after the last row served and the page's size (no engine pages a query any other way).
   const keyset = page ? ['page_rows', ...page.keys.map((k) => `after_${k}`)] : [];
-  if (keyset.some((p) => params.includes(p as ParamName)) && !keyset.every((p) => params.includes(p as ParamName))) {
-    fail(`a page picked in the SQL uses all of :${keyset.join(', :')}`);
-  }
+  if (!keyset.every((p) => params.includes(p as ParamName))) fail(`a paginated query picks its page in the SQL: it uses :${keyset.join(', :')}`);
 
   const sqlBody = source.replace(/--.*$/gm, '');
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];

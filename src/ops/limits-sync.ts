@@ -7,8 +7,8 @@
  * in the table are disabled, never deleted (their usage history stays readable).
  */
 import {
-  CreateApiKeyCommand, CreateUsagePlanKeyCommand, DeleteApiKeyCommand, DeleteUsagePlanKeyCommand, GetApiKeysCommand,
-  GetUsagePlanKeysCommand, GetUsagePlansCommand, UpdateApiKeyCommand, type APIGatewayClient, type ApiKey,
+  CreateApiKeyCommand, CreateUsagePlanKeyCommand, DeleteApiKeyCommand, DeleteUsagePlanKeyCommand, paginateGetApiKeys,
+  paginateGetUsagePlanKeys, paginateGetUsagePlans, UpdateApiKeyCommand, type APIGatewayClient, type ApiKey,
 } from '@aws-sdk/client-api-gateway';
 import { planOfRule, type AccessTable } from '../lambda/access/model.ts';
 import { plans, type PlanSet } from '../lambda/limits/plans.ts';
@@ -31,22 +31,16 @@ export interface SyncChange {
 export const usagePlanName = (service: string, plan: string, stage: string) => `${service}-${plan}-${stage}`;
 export const apiKeyName = (service: string, stage: string, clientId: number) => `${service}-${stage}-client-${clientId}`;
 
-async function allPages<T>(page: (position: string | undefined) => Promise<{ items?: T[]; position?: string }>): Promise<T[]> {
+/** Every item of a listing, page after page (the SDK's paginator follows `position`). */
+async function allItems<T>(pages: AsyncIterable<{ items?: T[] }>): Promise<T[]> {
   const out: T[] = [];
-  let position: string | undefined;
-  do {
-    const p = await page(position);
-    out.push(...(p.items ?? []));
-    position = p.position;
-  } while (position);
+  for await (const page of pages) out.push(...(page.items ?? []));
   return out;
 }
 
 export async function syncUsageKeys(api: APIGatewayClient, o: SyncOptions): Promise<SyncChange[]> {
   const planSet = o.plans ?? plans();
-  const pos = (position: string | undefined) => (position ? { position } : {});
-
-  const usagePlans = await allPages((p) => api.send(new GetUsagePlansCommand({ limit: 500, ...pos(p) })));
+  const usagePlans = await allItems(paginateGetUsagePlans({ client: api, pageSize: 500 }, {}));
   const planIds = new Map<string, string>();
   for (const name of planSet.plans.keys()) {
     const found = usagePlans.find((u) => u.name === usagePlanName(o.service, name, o.stage));
@@ -56,13 +50,13 @@ export async function syncUsageKeys(api: APIGatewayClient, o: SyncOptions): Prom
 
   const prefix = `${o.service}-${o.stage}-client-`;
   const keys = new Map<string, ApiKey>();
-  for (const k of await allPages((p) => api.send(new GetApiKeysCommand({ nameQuery: prefix, includeValues: true, limit: 500, ...pos(p) })))) {
+  for (const k of await allItems(paginateGetApiKeys({ client: api, pageSize: 500 }, { nameQuery: prefix, includeValues: true }))) {
     if (k.name?.startsWith(prefix) && k.id) keys.set(k.name, k);
   }
   /** key id → names of the plans it is attached to. */
   const attached = new Map<string, Set<string>>();
   for (const [plan, id] of planIds) {
-    for (const k of await allPages((p) => api.send(new GetUsagePlanKeysCommand({ usagePlanId: id, limit: 500, ...pos(p) })))) {
+    for (const k of await allItems(paginateGetUsagePlanKeys({ client: api, pageSize: 500 }, { usagePlanId: id }))) {
       if (!k.id) continue;
       if (!attached.has(k.id)) attached.set(k.id, new Set());
       attached.get(k.id)!.add(plan);

@@ -15,26 +15,13 @@ import { DuckDbEngine } from '../../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams } from '../../src/lambda/engine/types.ts';
 import { DataUnavailable } from '../../src/lambda/errors.ts';
 import { LAKE_TABLES, type LakeTable } from '../../src/lambda/lake/layout.ts';
-import { sqlString } from '../../src/shared/sql-literal.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { runAll } from '../helpers/engine.ts';
-import { scratchPath, testLake } from '../helpers/lake.ts';
+import { rewriteParquet, scratchPath, testLake } from '../helpers/lake.ts';
 
 const RUNS = Number(process.env.LAKEGATE_FUZZ_RUNS ?? 30);
 const Z = (s: string) => new Date(s.includes('T') ? `${s}Z` : `${s}T00:00:00Z`);
 const table = (name: string) => LAKE_TABLES.find((t) => t.name === name)! as LakeTable;
-
-/** Rewrite one partition's file keeping only the rows matching `keep` (a late correction). */
-async function rewrite(folder: string, keep: string): Promise<void> {
-  const file = path.join(folder, readdirSync(folder).find((n) => n.endsWith('.parquet'))!);
-  const db = await DuckDBInstance.create(':memory:');
-  const conn = await db.connect();
-  await conn.run(`COPY (SELECT * FROM read_parquet(${sqlString(file)}) WHERE ${keep}) TO ${sqlString(`${file}.new`)} (FORMAT parquet)`);
-  db.closeSync();
-  rmSync(file);
-  cpSync(`${file}.new`, file);
-  rmSync(`${file}.new`);
-}
 
 describe('in-memory copies of the lake (embedded engine)', function () {
   this.timeout(300_000);
@@ -72,7 +59,7 @@ describe('in-memory copies of the lake (embedded engine)', function () {
     const params: QueryParams = { from: Z('2024-03-05T06:00:00'), to: Z('2024-03-05T20:00:00'), client_id: 4, all_clients: true };
     const run = async (e: DuckDbEngine) => (await e.run({ query, params, deadline: Date.now() + 60_000 })).rows;
     const before = await run(copied);
-    await rewrite(path.join(dir, 'orders', 'dt=2024-03-05'), 'order_id % 3 <> 0');
+    await rewriteParquet(path.join(dir, 'orders', 'dt=2024-03-05'), 'order_id % 3 <> 0');
     const after = await run(files);
     expect(after[0]!.orders).to.be.lessThan(before[0]!.orders as number);
     expect(await run(copied), 'the first answer after the rewrite').to.deep.equal(after);
@@ -84,7 +71,7 @@ describe('in-memory copies of the lake (embedded engine)', function () {
     const query = catalog().get('most_required_service_by_range')!;
     const params: QueryParams = { from: Z('2024-03-01'), to: Z('2024-03-08'), client_id: 4, all_clients: false };
     const run = async (e: DuckDbEngine) => (await e.run({ query, params, deadline: Date.now() + 60_000 })).rows;
-    await rewrite(path.join(dir, 'service'), "name <> 'express'");
+    await rewriteParquet(path.join(dir, 'service'), "name <> 'express'");
     expect(await run(copied)).to.deep.equal(await run(files));
     expect((await run(copied)).map((r) => r.service)).to.not.include('express');
     await copied.copiesReady();

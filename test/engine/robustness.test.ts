@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, unlinkSync, writeFileSync, renameSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';

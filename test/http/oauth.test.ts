@@ -7,7 +7,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import { promisify } from 'node:util';
 import jwt from 'jsonwebtoken';
 import { readKeyRing } from '../../src/lambda/identity/keys/local-ring.ts';
@@ -16,20 +15,11 @@ import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
 import { startGateway, type Gateway } from '../../harness/gateway.ts';
 import { testLake, scratchPath } from '../helpers/lake.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { failureTable } from '../helpers/failures.ts';
 
 const run = promisify(execFile);
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const FORM = 'application/x-www-form-urlencoded';
-/** The token_failures rows of a SQLite file, read through a connection of its own (not the store's count()). */
-function failureTable(file: string): { client: string; failures: number; known: boolean }[] {
-  const db = new DatabaseSync(file);
-  try {
-    return db.prepare('SELECT client, failures, known FROM token_failures ORDER BY client').all()
-      .map((r) => ({ client: String(r.client), failures: Number(r.failures), known: Number(r.known) === 1 }));
-  } finally {
-    db.close();
-  }
-}
 
 describe('OAuth 2.0 client credentials over HTTP (serverless offline)', function () {
   this.timeout(180_000);

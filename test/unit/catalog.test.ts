@@ -50,6 +50,17 @@ describe('named-query catalog', () => {
     });
   });
 
+  it('refuses a paginated query that does not pick its page in the SQL (no engine pages a whole range)', () => {
+    const header = `-- A listing joined and sorted whole.
+-- @columns order_id bigint, created_at timestamp
+-- @page created_at, order_id
+`;
+    const whole = `${header}SELECT o.order_id, o.created_at FROM orders o WHERE o.dt >= CAST(CAST(:from AS DATE) AS VARCHAR) AND o.created_at >= :from AND o.created_at < :to AND (:all_clients OR o.client_id = :client_id) ORDER BY o.created_at, o.order_id`;
+    expect(() => parseQuery('listing', whole)).to.throw(/picks its page in the SQL: it uses :page_rows, :after_created_at, :after_order_id/);
+    const picked = whole.replace('ORDER BY', 'AND (o.created_at > :after_created_at OR (o.created_at = :after_created_at AND o.order_id > :after_order_id)) ORDER BY') + ' LIMIT :page_rows';
+    expect(parseQuery('listing', picked).page).to.deep.include({ keys: ['created_at', 'order_id'], table: 'orders' });
+  });
+
   it('declares the paging and top-N bounds of DESIGN §3/§4', () => {
     const all = catalog().get('all_orders_by_range')!;
     expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], table: 'orders', default: 100, max: 1000 });

@@ -6,7 +6,6 @@
 import { expect } from 'chai';
 import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import { createServer, type Server } from 'node:http';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import jwt from 'jsonwebtoken';
@@ -30,6 +29,7 @@ import { OAuthError, parseTokenRequest, type RawTokenRequest } from '../../src/l
 import { issueToken, type TokenServiceDeps } from '../../src/lambda/identity/oauth/token-service.ts';
 import { scratchPath } from '../helpers/lake.ts';
 import { fixedAccessTable } from '../helpers/acl.ts';
+import { failureRows } from '../helpers/failures.ts';
 
 const NAMES = [...catalog().keys()];
 const ISSUER = 'lakegate-local';
@@ -47,20 +47,6 @@ const FORM = 'application/x-www-form-urlencoded';
 const raw = (over: Partial<RawTokenRequest> = {}): RawTokenRequest => ({
   method: 'POST', contentType: FORM, authorization: basic('4', 'x'), body: 'grant_type=client_credentials', queryParameters: [], ...over,
 });
-/** The token_failures rows of a SQLite file, read through a connection of its own (not the store's count()). */
-function failureTable(file: string): { client: string; failures: number; known: boolean }[] {
-  const db = new DatabaseSync(file);
-  try {
-    return db.prepare('SELECT client, failures, known FROM token_failures ORDER BY client').all()
-      .map((r) => ({ client: String(r.client), failures: Number(r.failures), known: Number(r.known) === 1 }));
-  } finally {
-    db.close();
-  }
-}
-function failureRows(file: string): { rows: number; known: number } {
-  const rows = failureTable(file);
-  return { rows: rows.length, known: rows.filter((r) => r.known).length };
-}
 
 describe('OAuth 2.0 client credentials (in-process)', () => {
   describe('client secrets', () => {

@@ -7,7 +7,7 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { useLambdaContext } from '../log.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
-import { roundMs, type AccessRecord } from '../usage/record.ts';
+import { accessRecord, roundMs } from '../usage/record.ts';
 import { applyCors, requestOrigin } from './cors.ts';
 import { errorResponse, forMethod } from './response.ts';
 
@@ -54,10 +54,10 @@ export function withAccessRecord(
     } catch (e) {
       response = errorResponse(e, requestId);
     }
-    const record: AccessRecord = {
-      requestId, time: new Date().toISOString(), query: endpoint, ...facts,
+    const record = accessRecord({
+      requestId, query: endpoint, ...facts,
       status: response.statusCode, errorCode: errorCodeOf(response), durationMs: roundMs(performance.now() - started), decidedBy: 'handler',
-    };
+    });
     writeAccess(record);
     publishRequestMetrics(record);
     // CORS for the request's Origin (a listed origin may read the answer, any other gets no CORS header).

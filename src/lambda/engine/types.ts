@@ -5,7 +5,9 @@
  */
 import type { EngineName } from '../config.ts';
 import type { NamedQuery, OutputColumn } from '../catalog.ts';
-import type { AnswerSource } from './rollup-plan.ts';
+
+/** Where an answer came from (DESIGN §12): the daily rollups, the raw partitions, or both (engine/plan.ts). */
+export type AnswerSource = 'rollup' | 'raw' | 'mixed';
 
 /** A cell as it goes into the JSON body: counts are numbers, timestamps ISO-8601 UTC strings. */
 export type Cell = string | number | boolean | null;
@@ -21,6 +23,12 @@ export interface QueryParams {
   readonly all_clients: boolean;
   /** Top-N size, for queries that declare `@limit`. */
   readonly limit?: number;
+}
+
+/** A statement's typed values: the request's, and a rollup path's span of days. */
+export interface StatementParams extends QueryParams {
+  readonly rollup_from?: Date;
+  readonly rollup_to?: Date;
 }
 
 export interface PageRequest {

@@ -15,7 +15,7 @@ import { errorFields, log, useLambdaContext } from '../log.ts';
 import { once } from '../../shared/once.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
-import { queryOfMethodArn, roundMs, type AccessRecord } from '../usage/record.ts';
+import { accessRecord, queryOfMethodArn, roundMs } from '../usage/record.ts';
 import { contextSeal } from './context-seal.ts';
 import { CLIENT_ID } from '../ids.ts';
 import { fixedKeys, ownKeys, type KeySource } from './keys/sources.ts';
@@ -149,11 +149,9 @@ function claimedClient(authorization: string | undefined): number | null {
 function refusedAccess(
   requestId: string, methodArn: string, refusal: { status: 401 | 403; errorCode: string; clientId: number | null; claimedClientId: number | null }, ms: number,
 ): void {
-  const record: AccessRecord = {
-    requestId, time: new Date().toISOString(), clientId: refusal.clientId, claimedClientId: refusal.claimedClientId, query: queryOfMethodArn(methodArn),
-    from: null, to: null, status: refusal.status, errorCode: refusal.errorCode, rows: null, bytesScanned: null, engineMs: null,
-    durationMs: roundMs(ms), resultReused: null, decidedBy: 'authorizer',
-  };
+  const record = accessRecord({
+    requestId, query: queryOfMethodArn(methodArn), ...refusal, durationMs: roundMs(ms), decidedBy: 'authorizer',
+  });
   writeAccess(record);
   publishRequestMetrics(record);
 }

@@ -6,7 +6,7 @@
  * A refused request takes nothing: neither a token nor a unit of quota.
  */
 import type { Plan } from './plans.ts';
-import { DAY_MS } from '../../shared/time.ts';
+import { DAY_MS, dayOf } from '../../shared/time.ts';
 
 export interface ClientLimitState {
   /** Tokens in the bucket at `updatedMs`. */
@@ -22,7 +22,6 @@ export type LimitVerdict =
   | { readonly allowed: false; readonly state: ClientLimitState; readonly reason: 'rate' | 'quota'; readonly retryAfterSeconds: number };
 
 
-export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** Seconds from `ms` to the next 00:00 UTC, at least 1. */
 export function secondsToNextUtcDay(ms: number): number {
@@ -31,7 +30,7 @@ export function secondsToNextUtcDay(ms: number): number {
 
 /** Take one request from a client's allowance, or say why not and for how long. */
 export function takeRequest(previous: ClientLimitState | undefined, plan: Plan, nowMs: number): LimitVerdict {
-  const day = utcDay(nowMs);
+  const day = dayOf(nowMs);
   const elapsedMs = previous ? Math.max(0, nowMs - previous.updatedMs) : 0;
   // A plan change applies at once: the bucket never holds more than the current plan's burst.
   const tokens = previous ? Math.min(plan.burst, previous.tokens + (elapsedMs * plan.ratePerSecond) / 1000) : plan.burst;

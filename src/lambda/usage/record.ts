@@ -35,6 +35,17 @@ export interface AccessRecord {
   readonly decidedBy: 'authorizer' | 'handler';
 }
 
+/** What an access record must know; everything else it does not know yet is null. */
+export type KnownFacts = Pick<AccessRecord, 'requestId' | 'query' | 'status' | 'errorCode' | 'durationMs' | 'decidedBy'> & Partial<AccessRecord>;
+
+/** One access record, the same shape whoever decided the request (the authorizer or a handler). */
+export function accessRecord(known: KnownFacts): AccessRecord {
+  return {
+    time: new Date().toISOString(), clientId: null, claimedClientId: null, from: null, to: null,
+    rows: null, bytesScanned: null, engineMs: null, resultReused: null, ...known,
+  };
+}
+
 export type StatusClass = '2xx' | '3xx' | '4xx' | '5xx';
 
 export function statusClass(status: number): StatusClass {

@@ -9,7 +9,7 @@ import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { GetCrawlerCommand, GetPartitionsCommand, GetTablesCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
+import { GetCrawlerCommand, GlueClient, paginateGetPartitions, paginateGetTables, StartCrawlerCommand } from '@aws-sdk/client-glue';
 import { ACCESS_CONTROL, LAKE_TABLES } from '../../lambda/lake/layout.ts';
 
 export interface LakeFile {
@@ -158,21 +158,13 @@ export async function runCrawlers(
 /** The tables the crawlers registered, with their partition counts. */
 export async function describeCatalog(glue: GlueClient, database: string): Promise<CatalogReport> {
   const tables: { name: string; partitioned: boolean }[] = [];
-  let next: string | undefined;
-  do {
-    const out = await glue.send(new GetTablesCommand({ DatabaseName: database, ...(next ? { NextToken: next } : {}) }));
-    for (const t of out.TableList ?? []) tables.push({ name: t.Name!, partitioned: (t.PartitionKeys ?? []).length > 0 });
-    next = out.NextToken;
-  } while (next);
+  for await (const page of paginateGetTables({ client: glue }, { DatabaseName: database })) {
+    for (const t of page.TableList ?? []) tables.push({ name: t.Name!, partitioned: (t.PartitionKeys ?? []).length > 0 });
+  }
   const counted = await pool(tables, 4, async (t) => {
     let partitions = 0;
-    let token: string | undefined;
     if (t.partitioned) {
-      do {
-        const out = await glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: t.name, ...(token ? { NextToken: token } : {}) }));
-        partitions += out.Partitions?.length ?? 0;
-        token = out.NextToken;
-      } while (token);
+      for await (const page of paginateGetPartitions({ client: glue }, { DatabaseName: database, TableName: t.name })) partitions += page.Partitions?.length ?? 0;
     }
     return { name: t.name, partitions };
   });

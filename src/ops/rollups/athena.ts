@@ -10,9 +10,7 @@
  * changed issues no statement: idempotent.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand,
-} from '@aws-sdk/client-athena';
+import type { AthenaClient } from '@aws-sdk/client-athena';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
 import { staleDays, type RollupBuildReport } from './build.ts';
@@ -20,6 +18,7 @@ import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type Rollup
 import { listPartitions } from '../../lambda/rollups/s3-listing.ts';
 import { rollupSqlForDays } from './sql.ts';
 import { stringLiteral } from '../../lambda/engine/athena/literals.ts';
+import { AthenaRunner, engineAthenaClient, realClock } from '../../lambda/engine/athena/runner.ts';
 
 export interface AthenaRollupTarget {
   readonly s3: S3Client;
@@ -58,42 +57,18 @@ export function partitionStatement(t: LakeTable, action: 'ADD' | 'DROP', days: r
 
 export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Promise<RollupBuildReport[]> {
   const runId = target.runId ?? randomUUID();
-  const sleep = target.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
   const { s3, bucket } = target;
   let statementNo = 0;
 
-  /** Run one statement to completion; its rows (first column) when it returns any. */
+  const runner = new AthenaRunner(target.athena, target, { ...realClock, ...(target.sleep ? { sleep: target.sleep } : {}) });
+  /** Run one statement to completion (the engine's runner, no deadline); its rows' first column. */
   const run = async (sql: string): Promise<string[]> => {
-    const started = await target.athena.send(
-      new StartQueryExecutionCommand({
-        QueryString: sql,
-        WorkGroup: target.workGroup,
-        QueryExecutionContext: { Database: target.database, Catalog: 'AwsDataCatalog' },
-        ClientRequestToken: `${runId}-${statementNo++}`.slice(0, 128),
-      }),
-    );
-    const id = started.QueryExecutionId!;
-    for (let delay = 200; ; delay = Math.min(5000, delay * 2)) {
-      const out = await target.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id }));
-      const state = out.QueryExecution?.Status?.State;
-      if (state === 'SUCCEEDED') break;
-      if (state === 'FAILED' || state === 'CANCELLED') {
-        throw new Error(`athena ${id} ${state}: ${out.QueryExecution?.Status?.StateChangeReason ?? ''}`);
-      }
-      await sleep(delay);
-    }
-    const rows: string[] = [];
-    let token: string | undefined;
-    let header = true;
-    do {
-      const out = await target.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, ...(token ? { NextToken: token } : {}) }));
-      for (const r of out.ResultSet?.Rows ?? []) {
-        if (header) header = false;
-        else rows.push(r.Data?.[0]?.VarCharValue ?? '');
-      }
-      token = out.NextToken;
-    } while (token);
-    return rows;
+    const id = await runner.start({ sql, clientRequestToken: `${runId}-${statementNo++}`.slice(0, 128) }, Number.POSITIVE_INFINITY);
+    const execution = (await runner.wait(id, Number.POSITIVE_INFINITY))!;
+    const state = execution.Status?.State;
+    if (state !== 'SUCCEEDED') throw new Error(`athena ${id} ${state}: ${execution.Status?.StateChangeReason ?? ''}`);
+    const { rows } = await runner.rows(id, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);
+    return rows.map((r) => r[0]?.VarCharValue ?? '');
   };
 
   const deleteDay = async (t: LakeTable, day: string, files: readonly FileMark[]) => {
@@ -151,5 +126,5 @@ export async function rebuildStageRollups({ stage, region }: { stage: string; re
   const workGroup = outputs.AthenaWorkGroupName ?? `lakegate-${stage}`;
   const database = outputs.GlueDatabaseName ?? `lakegate_${stage}`;
   if (!bucket) throw new Error(`stack lakegate-${stage} has no DataBucketName output: deploy it first`);
-  return rebuildRollupsWithAthena({ s3: new S3Client({ region }), athena: new AthenaClient({ region }), bucket, workGroup, database });
+  return rebuildRollupsWithAthena({ s3: new S3Client({ region }), athena: engineAthenaClient({ region }), bucket, workGroup, database });
 }

@@ -4,8 +4,9 @@
  * functions for the rest). The report is then computed by the same function as locally.
  */
 import {
-  CloudWatchLogsClient, DescribeLogGroupsCommand, GetQueryResultsCommand, StartQueryCommand, type ResultField,
+  CloudWatchLogsClient, GetQueryResultsCommand, paginateDescribeLogGroups, StartQueryCommand, type ResultField,
 } from '@aws-sdk/client-cloudwatch-logs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { ACCESS_MESSAGE } from '../../lambda/usage/access-log.ts';
 import type { AccessRecord } from '../../lambda/usage/record.ts';
 
@@ -35,12 +36,9 @@ export interface InsightsOptions {
 export async function stageLogGroups(client: CloudWatchLogsClient, service: string, stage: string): Promise<string[]> {
   const prefix = `/aws/lambda/${service}-${stage}-`;
   const groups: string[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: prefix, ...(nextToken ? { nextToken } : {}) }));
+  for await (const page of paginateDescribeLogGroups({ client }, { logGroupNamePrefix: prefix })) {
     for (const g of page.logGroups ?? []) if (g.logGroupName) groups.push(g.logGroupName);
-    nextToken = page.nextToken;
-  } while (nextToken);
+  }
   return groups;
 }
 
@@ -72,7 +70,7 @@ export function recordOfRow(row: readonly ResultField[]): AccessRecord {
 export async function insightsAccessRecords(client: CloudWatchLogsClient, o: InsightsOptions): Promise<{ records: AccessRecord[]; truncated: boolean }> {
   const groups = await stageLogGroups(client, o.service ?? 'lakegate', o.stage);
   if (groups.length === 0) throw new Error(`no log groups /aws/lambda/${o.service ?? 'lakegate'}-${o.stage}-*: is the stage deployed in this region?`);
-  const sleep = o.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
+  const sleep = o.sleep ?? ((ms: number) => delay(ms));
   const { queryId } = await client.send(new StartQueryCommand({
     logGroupNames: groups, startTime: Math.floor(o.sinceMs / 1000), endTime: Math.ceil(o.untilMs / 1000), queryString: ACCESS_QUERY, limit: INSIGHTS_MAX_ROWS,
   }));

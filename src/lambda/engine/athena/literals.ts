@@ -4,8 +4,9 @@
  * the exact literal grammar before it leaves (a renderer bug must fail, not inject).
  */
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../../catalog.ts';
+import { sqlString } from '../../../shared/sql-literal.ts';
 import { pageParameters } from '../keyset.ts';
-import type { Cell, QueryParams } from '../types.ts';
+import type { Cell, StatementParams } from '../types.ts';
 
 export const LITERAL_GRAMMAR: Record<ParamType | 'varchar', RegExp> = {
   timestamp: /^TIMESTAMP '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}'$/,
@@ -29,8 +30,11 @@ export function timestampLiteral(value: Date): string {
 
 /** A string literal: quotes doubled; NUL and other control characters refused. */
 export function stringLiteral(value: string): string {
-  if (typeof value !== 'string' || /[\u0000-\u001f\u007f]/.test(value)) throw new LiteralError('string with control characters');
-  return `'${value.replaceAll("'", "''")}'`;
+  try {
+    return sqlString(value);
+  } catch (e) {
+    throw new LiteralError((e as Error).message);
+  }
 }
 
 export function renderLiteral(type: ParamType | 'varchar', value: unknown): string {
@@ -56,12 +60,6 @@ export function renderLiteral(type: ParamType | 'varchar', value: unknown): stri
   return text;
 }
 
-/** A statement's typed values: the request's, and a rollup path's span of days. */
-export interface StatementParams extends QueryParams {
-  readonly rollup_from?: Date;
-  readonly rollup_to?: Date;
-}
-
 /** The page an execution picks, for a query that picks its page in the SQL (`:page_rows`). */
 export interface PageSelection {
   readonly size: number;
@@ -70,14 +68,13 @@ export interface PageSelection {
 }
 
 /**
- * The ExecutionParameters of a query: one literal per `?`, in order (repeats included). A query
- * that picks its page in the SQL gets that page's keyset and `size + 1` rows (the first page of
- * the default size if none is given).
+ * The ExecutionParameters of a query: one literal per `?`, in order (repeats included). A listing
+ * (which picks its page in the SQL) gets that page's keyset and `size + 1` rows (the first page
+ * of the default size if none is given).
  */
 export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection): string[] {
-  const picksPage = query.params.includes('page_rows');
   const selected = page ?? { size: query.page?.default ?? 0 };
-  const all = picksPage ? pageParameters(query, params, selected.size, selected.after) : params;
+  const all = query.page ? pageParameters(query, params, selected.size, selected.after) : params;
   return query.positional.order.map((name) => {
     const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
     const value = (all as unknown as Record<string, unknown>)[name];

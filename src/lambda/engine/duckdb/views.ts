@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LAKE_TABLES, tableGlob, type LakeTable } from '../../lake/layout.ts';
 import { sqlString } from '../../../shared/sql-literal.ts';
-import { DAY_MS } from '../../../shared/time.ts';
 
 const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
 
@@ -47,14 +46,6 @@ export function filesRelation(t: LakeTable, files: readonly string[]): string {
 }
 
 
-/** UTC days `YYYY-MM-DD` from the day of `from` to the day of `to`, inclusive. */
-export function daysBetween(from: Date, to: Date): string[] {
-  const days: string[] = [];
-  for (let t = Math.floor(from.getTime() / DAY_MS) * DAY_MS; t <= to.getTime(); t += DAY_MS) {
-    days.push(new Date(t).toISOString().slice(0, 10));
-  }
-  return days;
-}
 
 /**
  * The relation of a fact table narrowed to some days' partitions. DuckDB lists a `dt=*` glob on
