@@ -1,4 +1,4 @@
 import { tokenAuthorizerHandler } from '../src/lambda/identity/authorizer.ts';
 
-/** The shared TOKEN authorizer of every query endpoint (DESIGN §5). */
+/** The shared TOKEN authorizer of every query endpoint (docs/design.md §5). */
 export const handler = tokenAuthorizerHandler();

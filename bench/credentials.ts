@@ -1,5 +1,5 @@
 /**
- * Issue 9's figures, in-process: POST /oauth/token through its Lambda handler (parse, SHA-256
+ * The credential figures, in-process: POST /oauth/token through its Lambda handler (parse, SHA-256
  * secret check, access rule, ES256 signature with the local ring) and the authorizer's warm
  * decision for an identity provider's token (JWKS cached after the first fetch).
  */

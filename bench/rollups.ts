@@ -1,5 +1,5 @@
 /**
- * Rollups (DESIGN §12): each aggregate query's 7-day and 365-day medians through the rollups, the
+ * Rollups (docs/design.md §12): each aggregate query's 7-day and 365-day medians through the rollups, the
  * 365-day median forced raw, the first 100-row page of all_orders_by_range over 7 and 365 days,
  * bytes read from storage for a 365-day answer (rollup path vs raw, caches off), and the time to
  * build every rollup day of the lake from scratch (into a scratch folder beside the lake's facts).

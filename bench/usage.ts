@@ -1,5 +1,5 @@
 /**
- * The warm-path cost of usage metering and limits (issue 11), in process: a query handler over
+ * The warm-path cost of usage metering and limits, in process: a query handler over
  * an engine that answers at once, and the token authorizer's Lambda handler, each measured
  * without (limits off, metrics off, logs silent) and with everything on as `npm start` and AWS
  * run it (SQLite limiter, access line to stdout and to a file, EMF document to stdout, usage key).

@@ -1,5 +1,5 @@
 /**
- * Writes a complete lake (DESIGN §2) to a folder: dimension tables, Hive-partitioned fact
+ * Writes a complete lake (docs/design.md §2) to a folder: dimension tables, Hive-partitioned fact
  * tables, the access-control table and a `lake.json` manifest.
  *
  * The lake is built in a temporary sibling folder and renamed into place only when complete,
@@ -56,7 +56,7 @@ export async function checkOutput(out: string): Promise<void> {
   });
 }
 
-/** Cast every column to the layout's type, so the parquet schema is exactly DESIGN §2. */
+/** Cast every column to the layout's type, so the parquet schema is exactly docs/design.md §2. */
 function typedSelect(t: LakeTable, from: string): string {
   const cols = t.columns.map(([name, type]) => `CAST(${name} AS ${type}) AS ${name}`);
   if (t.partitionedByDt) cols.push('dt');
@@ -158,7 +158,7 @@ export async function generateLake(opts: GenerateOptions): Promise<LakeManifest>
     conn.closeSync();
     db.closeSync();
     await rm(path.join(tmp, '.spill'), { recursive: true, force: true });
-    // Daily rollups (DESIGN §12) and their freshness manifest, before the lake is in place.
+    // Daily rollups (docs/design.md §12) and their freshness manifest, before the lake is in place.
     progress.step('building rollups');
     for (const r of await buildRollups({ lakeDir: tmp, progress: false, memoryLimitMb: opts.memoryLimitMb ?? 2560 })) {
       rows[r.table] = r.rows;

@@ -34,7 +34,7 @@ module.exports = async ({ resolveVariable }) => {
         Type: 'AWS::Glue::Database',
         Properties: {
           CatalogId: { Ref: 'AWS::AccountId' },
-          DatabaseInput: { Name: `${service}_${stage}`, Description: 'lakegate: the delivery lake (DESIGN §2)' },
+          DatabaseInput: { Name: `${service}_${stage}`, Description: 'lakegate: the delivery lake (docs/design.md §2)' },
         },
       },
       LakeCrawler: crawler('lake', 'Lake tables; fact tables partitioned by dt=YYYY-MM-DD', lakeTables.map(s3Target)),

@@ -1,7 +1,7 @@
 /**
  * npm run acl -- secret <client> | secrets <client> [--json] | revoke-secret <client> <id>
  *
- * Client secrets for POST /oauth/token (DESIGN §9), in the local credentials store (hashes
+ * Client secrets for POST /oauth/token (docs/design.md §9), in the local credentials store (hashes
  * only, never the access table). `secret` prints the new secret once, alone on the last line
  * of stdout; nothing else ever shows it again.
  */

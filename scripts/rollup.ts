@@ -1,7 +1,7 @@
 /**
  * npm run rollup [-- --stage S [--region R]]
  *
- * Rebuilds the stale days of the daily rollups (DESIGN §12). Locally (the default): the lake in
+ * Rebuilds the stale days of the daily rollups (docs/design.md §12). Locally (the default): the lake in
  * LAKEGATE_LAKE_DIR, set-based in DuckDB, with a progress bar. With --stage: the stage's data
  * bucket, with Athena in the stage's workgroup (one UNLOAD per stale day).
  */

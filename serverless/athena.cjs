@@ -43,7 +43,7 @@ module.exports = async ({ resolveVariable }) => {
   });
   for (const q of queries) {
     resources[`${pascal(q.name)}NamedQuery`] = saved(q.name, q.description, q.positional);
-    // The rollup path too (DESIGN §12), so an operator can check in the console what a rollup-served answer ran.
+    // The rollup path too (docs/design.md §12), so an operator can check in the console what a rollup-served answer ran.
     if (q.rollup) {
       resources[`${pascal(q.name)}RollupNamedQuery`] = saved(`${q.name}_rollup`, `Rollup path of ${q.name}: whole days [rollup_from, rollup_to) from ${q.rollup.table}, the rest raw.`, q.rollup.positional);
     }

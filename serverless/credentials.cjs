@@ -1,5 +1,5 @@
 /**
- * Credentials on AWS (DESIGN §9): the KMS signing keys of /oauth/token and the credentials
+ * Credentials on AWS (docs/design.md §9): the KMS signing keys of /oauth/token and the credentials
  * bucket of hashed client secrets.
  *
  * Signing keys are ECC_NIST_P256 / SIGN_VERIFY KMS keys: the private key never leaves KMS. Two

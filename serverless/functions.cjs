@@ -37,7 +37,7 @@ module.exports = async ({ resolveVariable }) => {
   const apiKey = (await resolveVariable('sls:stage')) === 'local' ? {} : { private: true };
   // CORS (src/lambda/api/cors.ts): preflights answered by API Gateway on AWS, by serverless/offline-gateway.cjs locally.
   const cors = await corsSetting(resolveVariable);
-  // Each function runs as its own least-privilege role (serverless/iam.yml).
+  // Each function runs as its own least-privilege role (serverless/iam.cjs).
   const functions = {
     tokenAuthorizer: {
       handler: 'authorizers/token.handler',
@@ -74,7 +74,7 @@ module.exports = async ({ resolveVariable }) => {
   return functions;
 };
 
-// ---- The credential routes (DESIGN §9, issue 9): no authorizer -----------------------------
+// ---- The credential routes: no authorizer -----------------------------
 
 /** POST /oauth/token and GET /.well-known/jwks.json: public, each with a role of its own. */
 function credentialFunctions() {
@@ -99,7 +99,7 @@ function credentialFunctions() {
   };
 }
 
-// ---- The public routes (DESIGN §10, issue 10): no authorizer -------------------------------
+// ---- The public routes: no authorizer -------------------------------
 
 /**
  * The http events' `cors` for the stage's allowed origins (`param:corsOrigins`, from

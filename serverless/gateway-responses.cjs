@@ -1,5 +1,5 @@
 /**
- * API Gateway's own answers in the API's error format (DESIGN §4), with the CORS policy's
+ * API Gateway's own answers in the API's error format (docs/design.md §4), with the CORS policy's
  * headers so a page on an allowed origin can read a 401/403: 401 from the authorizer, 403 from
  * its policy, 404 for an unknown path (REST APIs call it MISSING_AUTHENTICATION_TOKEN), 429 when
  * throttled or over a usage plan's quota, 403 without a usage plan, and a generic 5xx. One definition for AWS (the resources below) and for the local
@@ -18,12 +18,12 @@ const GATEWAY_RESPONSES = [
     fallback: { code: 'forbidden', message: 'this client may not call this query' },
   },
   { id: 'NotFoundResponse', type: 'MISSING_AUTHENTICATION_TOKEN', status: 404, code: 'not_found', message: 'no such query' },
-  // Over a usage plan's rate or a method throttle (DESIGN §11: rate_limited); a token comes back within a second.
+  // Over a usage plan's rate or a method throttle (docs/design.md §11: rate_limited); a token comes back within a second.
   { id: 'ThrottledResponse', type: 'THROTTLED', status: 429, code: 'rate_limited', message: 'too many requests; slow down', headers: { 'Retry-After': '1' } },
   { id: 'Default5xxResponse', type: 'DEFAULT_5XX', status: undefined, code: 'internal_error', message: 'internal error' },
   // Any other 4xx API Gateway answers itself (a body too large, a bad request line…), keeping its own status.
   { id: 'Default4xxResponse', type: 'DEFAULT_4XX', status: undefined, code: 'bad_request', message: 'the request was refused by the gateway' },
-  // Usage plans (DESIGN §11, serverless/usage-plans.cjs). API Gateway cannot compute the time to
+  // Usage plans (docs/design.md §11, serverless/usage-plans.cjs). API Gateway cannot compute the time to
   // 00:00 UTC: a fixed hint (the local gateway gives the exact one).
   { id: 'QuotaExceededResponse', type: 'QUOTA_EXCEEDED', status: 429, code: 'quota_exceeded', message: "this client's daily quota is used up; it resets at 00:00 UTC", headers: { 'Retry-After': '3600' } },
   // No API key for the client on this stage: the operator has not run `npm run acl -- sync --stage S` since adding it.

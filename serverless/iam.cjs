@@ -47,7 +47,7 @@ module.exports = async ({ resolveVariable }) => {
         { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': `\${DataBucket.Arn}/${accessControlKey}` } },
         { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('jwt-public-key') },
         { Effect: 'Allow', Action: ['kms:GetPublicKey'], Resource: keyArns },
-        // Usage plans (issue 11): the secret the clients' API key values are derived from.
+        // Usage plans: the secret the clients' API key values are derived from.
         { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('usage-key-secret') },
         ssmDecrypt('usage-key-secret'),
       ]),
@@ -71,7 +71,7 @@ module.exports = async ({ resolveVariable }) => {
           Action: ['s3:GetObject'],
           Resource: lakeTables.map((t) => ({ 'Fn::Sub': `\${DataBucket.Arn}/${t}/*` })),
         },
-        // Rollups (issue 12): the freshness record of the daily rollups (read only).
+        // Rollups: the freshness record of the daily rollups (read only).
         { Effect: 'Allow', Action: ['s3:GetObject'], Resource: { 'Fn::Sub': '${DataBucket.Arn}/rollups.json' } },
         // Athena asks the source bucket its region: GetBucketLocation carries no s3:prefix, so it
         // must not share the prefix-scoped ListBucket statement (its condition would deny it).

@@ -1,5 +1,5 @@
 /**
- * API Gateway method throttling for the public token route (DESIGN §9: brute force is slowed by
+ * API Gateway method throttling for the public token route (docs/design.md §9: brute force is slowed by
  * the token function and, on AWS, by the gateway). The framework creates the stage through the
  * API's Deployment, so its method settings go in that Deployment's StageDescription. Only the
  * packaged template changes; serverless offline is untouched.

@@ -1,5 +1,5 @@
 /**
- * The plans of src/lambda/limits/plans.json as API Gateway usage plans (issue 11), for serverless.yml:
+ * The plans of src/lambda/limits/plans.json as API Gateway usage plans, for serverless.yml:
  *
  * - `usagePlan` → `provider.apiGateway.usagePlan`: the framework makes one
  *   AWS::ApiGateway::UsagePlan per plan (`lakegate-<plan>-<stage>`: throttle = rate and burst,

@@ -88,7 +88,7 @@ export interface NamedQuery {
   /** The SQL with DuckDB `$name` placeholders. */
   readonly dollar: CompiledSql;
   /**
-   * The rollup path (`queries/rollups/<name>.sql`, DESIGN §12), for aggregate queries: the same
+   * The rollup path (`queries/rollups/<name>.sql`, docs/design.md §12), for aggregate queries: the same
    * columns and answer, whole days `[:rollup_from, :rollup_to)` read from the daily rollup `table`.
    */
   readonly rollup?: RollupPath;

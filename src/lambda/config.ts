@@ -74,7 +74,7 @@ export const engineConfig = memo(() => ({
   queryDeadlineMs: intVar('LAKEGATE_QUERY_DEADLINE_MS', 25_000, 100, 28_000),
 }));
 
-/** The token authorizer's settings (DESIGN §5). */
+/** The token authorizer's settings (docs/design.md §5). */
 export const authConfig = memo(() => ({
   issuer: env('LAKEGATE_JWT_ISSUER') ?? 'lakegate-local',
   audience: env('LAKEGATE_JWT_AUDIENCE') ?? 'lakegate-api',
@@ -102,7 +102,7 @@ export const authConfig = memo(() => ({
 }));
 
 /**
- * The OAuth 2.0 token endpoint (DESIGN §9): where client secrets are kept (a store of its own,
+ * The OAuth 2.0 token endpoint (docs/design.md §9): where client secrets are kept (a store of its own,
  * never the access table), token lifetime, and the brute-force guard.
  */
 export const oauthConfig = memo(() => ({
@@ -124,7 +124,7 @@ export const oauthConfig = memo(() => ({
 }));
 
 /**
- * An existing identity provider whose tokens the authorizer also accepts (DESIGN §9): its JWKS
+ * An existing identity provider whose tokens the authorizer also accepts (docs/design.md §9): its JWKS
  * URL, issuer, audience and the claim naming its client. Unset URL = none.
  */
 export const providerConfig = memo(() => {
@@ -181,7 +181,7 @@ export const athenaConfig = memo(() => {
 /** Where `npm start` appends the access log (git-ignored, like the limiter's state). */
 export const DEFAULT_ACCESS_LOG = '.usage/access.log';
 
-/** Usage metering (issue 11): the access log's local file, CloudWatch EMF metrics, API keys. */
+/** Usage metering: the access log's local file, CloudWatch EMF metrics, API keys. */
 export const usageConfig = memo(() => {
   const file = env('LAKEGATE_ACCESS_LOG_FILE');
   return {

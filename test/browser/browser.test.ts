@@ -320,7 +320,7 @@ describe('pages in a browser (headless Chromium)', function () {
       expect(await table()).to.deep.equal(asCells(json));
     });
 
-    it("the credential routes' answers match the OpenAPI document (issue 9's endpoints, described here)", async () => {
+    it("the credential routes' answers match the OpenAPI document (described here)", async () => {
       const validator = new AnswerValidator();
       const ok = await postToken('4', clientSecret);
       expect(ok.status).to.equal(200);

@@ -1,5 +1,5 @@
 /**
- * Rollups on Athena (DESIGN §12): the aggregate queries read the daily rollups for the whole days
+ * Rollups on Athena (docs/design.md §12): the aggregate queries read the daily rollups for the whole days
  * whose S3 objects are the ones `rollups.json` records, and raw for every other day.
  *
  * FAKES at the SDK seam (aws-sdk-client-mock): a fake data bucket (GetObject of rollups.json with

@@ -47,7 +47,7 @@ describe('fake-data lake', function () {
     for (const table of ['client', 'route', 'trackcode', 'orders']) expect(fc[table], table).to.not.equal(fa[table]);
   });
 
-  it('has every table of DESIGN §2 with its exact schema, facts partitioned by dt (VARCHAR)', async () => {
+  it('has every table of docs/design.md §2 with its exact schema, facts partitioned by dt (VARCHAR)', async () => {
     const { dir } = await testLake();
     for (const t of LAKE_TABLES) {
       const cols = await sql(dir, `DESCRIBE ${t.name}`);

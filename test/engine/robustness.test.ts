@@ -1,5 +1,5 @@
 /**
- * Robustness (issue 5): arbitrary input never gets a 500 or an undeserved Allow; tenants stay
+ * Robustness: arbitrary input never gets a 500 or an undeserved Allow; tenants stay
  * isolated under concurrency; broken access tables, broken partitions, killed generators and
  * hanging engines end cleanly and fail closed.
  */

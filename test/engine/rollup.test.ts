@@ -1,5 +1,5 @@
 /**
- * Daily rollups (DESIGN §12): the plan (a table of cases), answers through rollups identical to
+ * Daily rollups (docs/design.md §12): the plan (a table of cases), answers through rollups identical to
  * the engine forced to raw for arbitrary ranges and both row scopes (fast-check), freshness
  * (a changed source day is read raw until rebuilt; a missing rollup day is read raw), the
  * exactness check, and the rollup SQL's Trino grammar.

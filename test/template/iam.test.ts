@@ -65,7 +65,7 @@ export const IAM_TABLE: readonly IamCase[] = [
   deny('QueryRole', 's3:GetObject', data(`orders/dt=2024-03-01/part-0.parquet`), 'TLS only (bucket policy)', { 'aws:SecureTransport': 'false' }),
 
   // ── the token authorizer: the access table and its verification key, nothing of the lake ──
-  allow('AuthorizerRole', 's3:GetObject', data(accessControlKey), 'reads the access table directly from S3 (DESIGN §5)'),
+  allow('AuthorizerRole', 's3:GetObject', data(accessControlKey), 'reads the access table directly from S3 (docs/design.md §5)'),
   allow('AuthorizerRole', 'ssm:GetParameter', ssm('jwt-public-key'), 'verifies operator-minted tokens'),
   allow('AuthorizerRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-tokenAuthorizer'), 'logs its decisions'),
   deny('AuthorizerRole', 's3:GetObject', data('orders/dt=2024-03-01/part-0.parquet'), 'never reads lake data'),
@@ -92,7 +92,7 @@ export const IAM_TABLE: readonly IamCase[] = [
   deny('CrawlerRole', 'glue:DeleteTable', glue(`table/${DB}/orders`), 'schema changes are logged, never destructive'),
   deny('CrawlerRole', 'glue:CreateTable', glue('table/lakegate_dev/orders'), "never another stage's database"),
 
-  // ── the token endpoint (DESIGN §9): signs with KMS, reads the hashed secrets and the access table ──
+  // ── the token endpoint (docs/design.md §9): signs with KMS, reads the hashed secrets and the access table ──
   allow('TokenRole', 'kms:Sign', key('SigningKeyA'), 'signs access tokens with the current key'),
   allow('TokenRole', 'kms:GetPublicKey', key('SigningKeyA'), "names the key's kid at cold start"),
   allow('TokenRole', 's3:GetObject', credentials(), 'authenticates clients against their hashed secrets'),
@@ -107,7 +107,7 @@ export const IAM_TABLE: readonly IamCase[] = [
   allow('JwksRole', 'ssm:GetParameter', ssm('jwt-public-key'), "publishes the operator's verification key"),
   deny('JwksRole', 's3:GetObject', credentials(), 'never reads secrets'),
   allow('AuthorizerRole', 'kms:GetPublicKey', key('SigningKeyA'), 'verifies tokens the token endpoint signed'),
-  // ── usage plans (DESIGN §11): the authorizer derives each client's API key from a stage secret ──
+  // ── usage plans (docs/design.md §11): the authorizer derives each client's API key from a stage secret ──
   allow('AuthorizerRole', 'ssm:GetParameter', ssm('usage-key-secret'), "derives the client's usageIdentifierKey"),
   // (Decrypt through SSM is scoped by kms:EncryptionContext:PARAMETER_ARN, a key the evaluator
   // does not model — it would ignore it — so that scoping is pinned by test/template/package.test.ts.)

@@ -1,5 +1,5 @@
 /**
- * The plans on AWS (issue 11), in the CloudFormation that `serverless package` produces with no
+ * The plans on AWS, in the CloudFormation that `serverless package` produces with no
  * AWS credentials: one usage plan per plan of src/lambda/limits/plans.json, the API key source, and an
  * API key required on every authorized method (never on the public routes).
  */

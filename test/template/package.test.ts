@@ -1,6 +1,6 @@
 /**
  * `serverless package` with no AWS credentials at all, and the generated CloudFormation checked
- * against the deployment contract (DESIGN §7, issue 4): storage, Glue, Athena, API, IAM, outputs.
+ * against the deployment contract: storage, Glue, Athena, API, IAM, outputs.
  */
 import { expect } from 'chai';
 import { readdirSync, statSync } from 'node:fs';
@@ -107,7 +107,7 @@ describe('serverless package (no AWS credentials)', function () {
       expect(auth.Properties.AuthorizerResultTtlInSeconds).to.equal(60);
     });
 
-    it('GET and HEAD per query plus whoami, every one behind the authorizer; only the public routes of DESIGN §10 without it', () => {
+    it('GET and HEAD per query plus whoami, every one behind the authorizer; only the public routes of docs/design.md §10 without it', () => {
       const methods = ofType(prod.template, 'AWS::ApiGateway::Method').map(([, r]) => r.Properties);
       const authorized = methods.filter((m) => m.AuthorizationType === 'CUSTOM');
       expect(authorized).to.have.length(2 * (catalog().size + 1));
@@ -213,7 +213,7 @@ describe('serverless package (no AWS credentials)', function () {
     });
   });
 
-  describe('credentials (DESIGN §9)', () => {
+  describe('credentials (docs/design.md §9)', () => {
     it('the signing key is a KMS P-256 SIGN_VERIFY key whose policy gives kms:* to the account root only', () => {
       const keys = ofType(prod.template, 'AWS::KMS::Key');
       expect(keys.map(([id]) => id)).to.deep.equal(['SigningKeyA']);
@@ -245,7 +245,7 @@ describe('serverless package (no AWS credentials)', function () {
     });
   });
 
-  it("packaging leaves no per-function copies in the system temp dir (serverless-esbuild's, issue 12)", async () => {
+  it("packaging leaves no per-function copies in the system temp dir (serverless-esbuild's)", async () => {
     const copies = () => new Set(readdirSync(tmpdir()).filter((f) => /^[A-Za-z_]+-\d+-\d+-[0-9a-f]{8}$/.test(f)));
     const before = copies();
     const out = scratchPath('package-leak');

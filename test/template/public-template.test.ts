@@ -1,5 +1,5 @@
 /**
- * The public routes and the CORS policy in the packaged CloudFormation template (issue 10):
+ * The public routes and the CORS policy in the packaged CloudFormation template:
  * one small function without the authorizer, with its pages and assets in its artifact and a
  * role that only writes logs; with no allowed origin (the default) no CORS anywhere; with
  * allowed origins, API Gateway answers preflights for every route, never with credentials, and

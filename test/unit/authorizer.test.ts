@@ -1,5 +1,5 @@
 /**
- * The token authorizer, in-process: the attack cases of SECURITY.md (1–23) as a table, with
+ * The token authorizer, in-process: the attack cases of docs/security.md (1–23) as a table, with
  * real keys and signatures. Each bad token must give exactly `Error('Unauthorized')` (401);
  * unknown/disabled clients a Deny (403); granted ones an Allow listing exactly their methods.
  */

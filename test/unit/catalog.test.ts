@@ -6,7 +6,7 @@ import { compileNamedParams } from '../../src/lambda/named-params.ts';
 describe('named-query catalog', () => {
   const queries = [...catalog().values()];
 
-  it('holds the eight queries of DESIGN §3', () => {
+  it('holds the eight queries of docs/design.md §3', () => {
     expect(queries.map((q) => q.name)).to.deep.equal([
       'all_orders_by_range',
       'count_delivered_trackcode_before_promise_time_by_range',
@@ -61,7 +61,7 @@ describe('named-query catalog', () => {
     expect(parseQuery('listing', picked).page).to.deep.include({ keys: ['created_at', 'order_id'], table: 'orders' });
   });
 
-  it('declares the paging and top-N bounds of DESIGN §3/§4', () => {
+  it('declares the paging and top-N bounds of docs/design.md §3/§4', () => {
     const all = catalog().get('all_orders_by_range')!;
     expect(all.page).to.deep.equal({ keys: ['created_at', 'order_id'], table: 'orders', default: 100, max: 1000 });
     expect(catalog().get('most_visited_location_from_trackcode_by_range')!.limit).to.deep.equal({ default: 10, max: 100 });

@@ -1,5 +1,5 @@
 /**
- * Plans and limits (issue 11): the token bucket and the UTC-day quota as tables of cases with an
+ * Plans and limits: the token bucket and the UTC-day quota as tables of cases with an
  * injected clock; 429 rate_limited / quota_exceeded with Retry-After through the handler, then
  * recovery; isolation between clients; the SQLite store shared by worker threads; the plans file;
  * `acl plan`; `acl sync` against API Gateway (fake at the AWS SDK seam: aws-sdk-client-mock, a

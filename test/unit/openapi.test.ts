@@ -1,5 +1,5 @@
 /**
- * The OpenAPI document (issue 10): a valid OpenAPI 3.1 document generated from the catalog,
+ * The OpenAPI document: a valid OpenAPI 3.1 document generated from the catalog,
  * the public routes that serve it with the pages, and the CORS policy as pure functions.
  * (Over HTTP: test/http/http.test.ts validates every answer against this document; test/browser/browser.test.ts
  * opens the pages; test/http/cors.test.ts checks the policy through the gateway.)

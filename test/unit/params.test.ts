@@ -1,4 +1,4 @@
-/** Request validation (DESIGN §4, SECURITY 24–29) as tables, and the handler around it. */
+/** Request validation (docs/design.md §4, SECURITY 24–29) as tables, and the handler around it. */
 import { expect } from 'chai';
 import { catalog } from '../../src/lambda/catalog.ts';
 import { setEngine } from '../../src/lambda/engine/index.ts';
@@ -113,7 +113,7 @@ describe('query handler (spy engine)', () => {
   const handler = queryHandler('count_orders_by_range');
   const pagedHandler = queryHandler('all_orders_by_range');
 
-  it('answers 200 with DESIGN §4 JSON and passes only typed values to the engine', async () => {
+  it('answers 200 with docs/design.md §4 JSON and passes only typed values to the engine', async () => {
     const r = await handler(event({ from: ['2024-03-01'], to: ['2024-03-02'] }));
     expect(r.statusCode).to.equal(200);
     expect(JSON.parse(r.body)).to.deep.equal({

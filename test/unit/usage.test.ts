@@ -1,5 +1,5 @@
 /**
- * Usage metering (issue 11), in process: exactly one access record per request whatever its
+ * Usage metering, in process: exactly one access record per request whatever its
  * status, with the right fields and never a token, secret or row value; the EMF documents'
  * shape; the usage report's numbers for a known sequence of requests; the Logs Insights path
  * (AWS SDK faked at its seam with aws-sdk-client-mock).

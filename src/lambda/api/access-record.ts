@@ -1,6 +1,6 @@
 /**
  * Exactly one access record and one EMF document per API request answered by a handler
- * (DESIGN §11), whatever happened: the query handler and /whoami both answer through this.
+ * (docs/design.md §11), whatever happened: the query handler and /whoami both answer through this.
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';

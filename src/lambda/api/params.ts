@@ -1,5 +1,5 @@
 /**
- * Request parameters → validated, typed values (DESIGN §4). Pure: no I/O, so every rule is
+ * Request parameters → validated, typed values (docs/design.md §4). Pure: no I/O, so every rule is
  * tested by tables of cases. Anything not exactly right is a 400 that says what is wrong;
  * nothing from the request reaches an engine except through these typed values.
  */

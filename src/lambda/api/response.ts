@@ -51,7 +51,7 @@ export interface Answer {
   readonly nextToken: string | null;
 }
 
-/** DESIGN §4's body; the same rows give the same bytes on every engine, up to `stats`. */
+/** docs/design.md §4's body; the same rows give the same bytes on every engine, up to `stats`. */
 export function answerBody(a: Answer): string {
   return JSON.stringify({
     query: a.query.name,

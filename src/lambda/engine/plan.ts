@@ -3,7 +3,7 @@
  * the current source partitions, exactly) and how many rows a day holds; the planner says what
  * one execution runs.
  *
- * - Rollups (DESIGN §12): an aggregate query's rollup path reads the longest run of usable whole
+ * - Rollups (docs/design.md §12): an aggregate query's rollup path reads the longest run of usable whole
  *   UTC days from its daily rollup, every other day of the range raw, by the same SQL; else the
  *   query itself runs raw.
  * - Pages: a listing picks its page in the SQL (keyset, LIMIT: keyset.ts); the embedded engine

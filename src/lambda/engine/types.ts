@@ -6,7 +6,7 @@
 import type { EngineName } from '../config.ts';
 import type { NamedQuery, OutputColumn } from '../catalog.ts';
 
-/** Where an answer came from (DESIGN §12): the daily rollups, the raw partitions, or both (engine/plan.ts). */
+/** Where an answer came from (docs/design.md §12): the daily rollups, the raw partitions, or both (engine/plan.ts). */
 export type AnswerSource = 'rollup' | 'raw' | 'mixed';
 
 /** A cell as it goes into the JSON body: counts are numbers, timestamps ISO-8601 UTC strings. */
@@ -54,7 +54,7 @@ export interface QueryRequest {
 export interface QueryStats {
   readonly engine: EngineName;
   readonly elapsedMs: number;
-  /** Where the answer came from (DESIGN §12): daily rollups, raw partitions, or both. */
+  /** Where the answer came from (docs/design.md §12): daily rollups, raw partitions, or both. */
   readonly source: AnswerSource;
   readonly [extra: string]: string | number | boolean;
 }

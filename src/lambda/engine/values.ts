@@ -1,5 +1,5 @@
 /**
- * The JSON conventions of DESIGN §4, shared by both engines so the same data gives the same
+ * The JSON conventions of docs/design.md §4, shared by both engines so the same data gives the same
  * bytes: counts and ids are numbers, timestamps ISO-8601 UTC with milliseconds, NULL is null.
  */
 import type { OutputType } from '../catalog.ts';

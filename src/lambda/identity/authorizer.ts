@@ -24,7 +24,7 @@ import { decide, DENIALS, denyAll, toAuthorizerResult, type Decision } from './p
 import { RemoteJwks } from './keys/remote-jwks.ts';
 import { bearerToken, peekToken, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './tokens/verify.ts';
 
-/** Whose tokens the authorizer accepts: ours, and optionally one identity provider's (DESIGN §9). */
+/** Whose tokens the authorizer accepts: ours, and optionally one identity provider's (docs/design.md §9). */
 export interface Issuer {
   readonly keys: KeySource;
   readonly policy: TokenPolicy;

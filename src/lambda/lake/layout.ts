@@ -1,5 +1,5 @@
 /**
- * The lake's tables, exactly as DESIGN §2 defines them. One description serves the fake-data
+ * The lake's tables, exactly as docs/design.md §2 defines them. One description serves the fake-data
  * generator, the DuckDB views, the Glue crawler targets and the tests, so a column is named once.
  */
 
@@ -64,7 +64,7 @@ export const LAKE_TABLES = [
     ['price', 'DOUBLE'], ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
     ['start_time', 'TIMESTAMP'], ['end_time', 'TIMESTAMP'],
   ]),
-  // Daily rollups (DESIGN §12), built from the facts by queries/rollups/build/<name>.sql.
+  // Daily rollups (docs/design.md §12), built from the facts by queries/rollups/build/<name>.sql.
   rollup('trackcode_daily', 'trackcode', 'trackcodes', [
     ['client_id', 'INTEGER'], ['service_id', 'INTEGER'], ['drop_city_id', 'INTEGER'], ['status', 'VARCHAR'],
     ['trackcodes', 'BIGINT'], ['delivered_before_promise', 'BIGINT'],

@@ -1,7 +1,7 @@
 /**
  * The API's OpenAPI 3.1 document, generated from the catalog: one path per named query (its
  * description from the SQL header, its exact columns, `limit`/`nextToken` where it takes them),
- * plus whoami and the credential routes of DESIGN §9. Nothing is listed per query by hand, so a
+ * plus whoami and the credential routes of docs/design.md §9. Nothing is listed per query by hand, so a
  * ninth query (its SQL file and its one-line function) appears here by itself.
  *
  * Pure: the catalog and the servers in, a JSON-ready object out (the public function serves it;
@@ -15,7 +15,7 @@ export interface Server {
   readonly description: string;
 }
 
-/** Where the local gateway listens (`npm start`, DESIGN §4: no stage prefix). */
+/** Where the local gateway listens (`npm start`, docs/design.md §4: no stage prefix). */
 export const LOCAL_SERVER: Server = { url: 'http://localhost:3000', description: 'local gateway (npm start)' };
 
 /**
@@ -142,7 +142,7 @@ const errorResponse = (description: string, headers?: Schema) => ({
 });
 const RETRY_AFTER = { 'Retry-After': { $ref: '#/components/headers/RetryAfter' } };
 
-/** Every status the handler and the gateway can answer for a query (DESIGN §4; serverless/api.yml). */
+/** Every status the handler and the gateway can answer for a query (docs/design.md §4; serverless/api.yml). */
 const ERROR_RESPONSES = {
   BadRequest: errorResponse('Bad parameters: missing, malformed, unknown, repeated, a range over the maximum, a foreign nextToken.'),
   Unauthorized: errorResponse('No bearer token, or an invalid or expired one (from the authorizer).'),

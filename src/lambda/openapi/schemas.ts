@@ -1,7 +1,7 @@
 /**
  * JSON Schemas (2020-12, as OpenAPI 3.1 uses them) of the API's bodies that do not depend on a
  * query: errors, stats, the 202 "still running" body, whoami, and the OAuth token and JWKS
- * bodies of DESIGN §9. Per-query row schemas are built from the catalog in document.ts.
+ * bodies of docs/design.md §9. Per-query row schemas are built from the catalog in document.ts.
  */
 import type { OutputType } from '../catalog.ts';
 
@@ -10,7 +10,7 @@ export type Schema = Record<string, unknown>;
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 export { ref as schemaRef };
 
-/** A column type as a JSON value (DESIGN §4: counts are numbers, timestamps ISO-8601 UTC strings). */
+/** A column type as a JSON value (docs/design.md §4: counts are numbers, timestamps ISO-8601 UTC strings). */
 const COLUMN_VALUE: Record<OutputType, Schema> = {
   bigint: { type: 'integer' },
   integer: { type: 'integer' },
@@ -64,7 +64,7 @@ export const COMMON_SCHEMAS: Record<string, Schema> = {
     properties: {
       engine: { enum: ['duckdb', 'athena'] },
       elapsedMs: { type: 'number', minimum: 0 },
-      source: { enum: ['rollup', 'raw', 'mixed'], description: 'Whole UTC days from the daily rollups, the raw partitions, or both (DESIGN §12).' },
+      source: { enum: ['rollup', 'raw', 'mixed'], description: 'Whole UTC days from the daily rollups, the raw partitions, or both (docs/design.md §12).' },
     },
     additionalProperties: { type: ['string', 'number', 'boolean'] },
   },

@@ -1,6 +1,6 @@
 /**
  * The public pages and their assets: a fixed table from URL to file, so no request path ever
- * reaches the file system. Everything is served by the gateway itself (DESIGN §10: no CDN),
+ * reaches the file system. Everything is served by the gateway itself (docs/design.md §10: no CDN),
  * from this folder and from the packages' own files under node_modules (packaged with the
  * public function, see serverless/functions.cjs).
  */

@@ -1,5 +1,5 @@
 /**
- * The public routes (DESIGN §10), served without the authorizer by one small function:
+ * The public routes (docs/design.md §10), served without the authorizer by one small function:
  * GET /openapi.json, /docs, /docs/{asset}, /playground, /playground/{asset}. Routing is by
  * API Gateway's resource path and a fixed table of assets, so no request text reaches the
  * file system. Pages carry a strict Content-Security-Policy.

@@ -1,5 +1,5 @@
 /**
- * The freshness record of the daily rollups (DESIGN §12): for each rollup day, what it was built
+ * The freshness record of the daily rollups (docs/design.md §12): for each rollup day, what it was built
  * from and what was written. Locally the fingerprint of a partition is its folder's mtime and
  * each data file's name, size and mtime (a file added, removed or rewritten changes it); on AWS
  * it is each object's key and ETag. A rollup day is usable only while the source fingerprint

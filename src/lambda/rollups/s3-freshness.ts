@@ -1,5 +1,5 @@
 /**
- * Which rollup days the Athena engine may read (DESIGN §12), decided from S3 as it is now.
+ * Which rollup days the Athena engine may read (docs/design.md §12), decided from S3 as it is now.
  *
  * - The record: `s3://<data bucket>/rollups.json` (written by `npm run rollup -- --stage`, keys
  *   and ETags), kept in memory and re-validated with a conditional GET on its ETag (a 304 costs

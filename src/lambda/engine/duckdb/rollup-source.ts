@@ -1,5 +1,5 @@
 /**
- * The embedded engine's view of the daily rollups (DESIGN §12): the local freshness record
+ * The embedded engine's view of the daily rollups (docs/design.md §12): the local freshness record
  * (`rollups.json`, re-read when it changes), the rollup tables copied into memory from the files
  * it records, which days a request may read from them, and how many fact rows each day stands
  * for (the listing's page windows, engine/plan.ts).

@@ -1,5 +1,5 @@
 /**
- * The local signing-key ring (DESIGN §9): every key the authorizer accepts, which one signs new
+ * The local signing-key ring (docs/design.md §9): every key the authorizer accepts, which one signs new
  * tokens, and which are retired. On AWS the same roles are played by KMS keys (kms-signer.ts).
  *
  * Layout, under the git-ignored keys folder:

@@ -1,6 +1,6 @@
 /**
  * An existing identity provider's signing keys, fetched from its JWK Set URL (RFC 7517), so the
- * authorizer can verify that provider's tokens (DESIGN §9, "External identity provider").
+ * authorizer can verify that provider's tokens (docs/design.md §9, "External identity provider").
  *
  * - Lazy: keys are fetched on a lookup, never by a timer (nothing runs between Lambda invocations).
  * - Fresh for `refreshIntervalMs` after the last successful fetch: lookups cost no I/O.

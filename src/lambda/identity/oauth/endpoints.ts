@@ -1,5 +1,5 @@
 /**
- * The public credential routes (DESIGN §9, no authorizer): `POST /oauth/token` and
+ * The public credential routes (docs/design.md §9, no authorizer): `POST /oauth/token` and
  * `GET /.well-known/jwks.json`. Dependencies are created once per cold start (a failed start is
  * retried on the next request); every outcome is answered in RFC 6749's format.
  */

@@ -1,5 +1,5 @@
 /**
- * Client secrets (DESIGN §9): 256 random bits, shown once, stored only as a hash, several per
+ * Client secrets (docs/design.md §9): 256 random bits, shown once, stored only as a hash, several per
  * client so a client can rotate without downtime.
  *
  * The hash is SHA-256. Password hashes (scrypt, Argon2) are slow on purpose to make guessing a
