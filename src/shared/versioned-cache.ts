@@ -53,9 +53,10 @@ export class VersionedCache<T> {
     this.now = opts.now ?? Date.now;
   }
 
-  async get(): Promise<T> {
+  /** The value, re-validated once older than the TTL (or than `maxAgeMs`, when a caller needs it fresher). */
+  async get(maxAgeMs = this.opts.ttlMs): Promise<T> {
     const copy = this.copy;
-    if (copy && this.now() - copy.validatedAt < this.opts.ttlMs) return copy.value;
+    if (copy && this.now() - copy.validatedAt < Math.min(maxAgeMs, this.opts.ttlMs)) return copy.value;
     this.refreshing ??= this.refresh().finally(() => {
       this.refreshing = undefined;
     });

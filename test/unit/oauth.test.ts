@@ -165,6 +165,26 @@ describe('OAuth 2.0 client credentials (in-process)', () => {
       expect((await authorizer.decide(`Bearer ${answer.access_token}`, `${API}/GET/all_orders_by_range`)).effect).to.equal('Allow');
     });
 
+    it('a secret created after the store was cached authenticates once the cache is a second old, without waiting out its TTL', async () => {
+      const fresh = newSecret(4);
+      let body = serializeSecrets(secrets.map((x) => x.stored));
+      let version = 1;
+      const t = { now: 0 };
+      const cache = credentialsCache({ location: 'memory', read: async (known) => (known === String(version) ? { changed: false } : { changed: true, version: String(version), body }) }, 60_000, () => t.now);
+      const withCache = { ...deps(), secrets: (maxAgeMs?: number) => cache.get(maxAgeMs) };
+      expect((await issueToken(request('4', secretOf(4)), withCache)).token_type).to.equal('Bearer'); // the store is now cached for 60 s
+      body = serializeSecrets([...secrets.map((x) => x.stored), fresh.stored]);
+      version += 1;
+      t.now += 1001;
+      expect((await issueToken(request('4', fresh.secret), withCache)).token_type).to.equal('Bearer');
+      // A wrong secret re-reads the store at most once a second, however many arrive.
+      let reads = 0;
+      const counting = credentialsCache({ location: 'memory', read: async () => ({ changed: true, version: String(++reads), body }) }, 60_000, () => t.now);
+      const counted = { ...deps(), secrets: (maxAgeMs?: number) => counting.get(maxAgeMs) };
+      for (let i = 0; i < 20; i++) await failure(issueToken(request('4', secretOf(3)), counted));
+      expect(reads).to.equal(1);
+    });
+
     it("the rule's own token lifetime", async () => {
       expect((await issueToken(request('3', secretOf(3)), deps())).expires_in).to.equal(600);
     });

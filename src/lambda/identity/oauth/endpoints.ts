@@ -48,7 +48,7 @@ export async function tokenServiceDeps(): Promise<TokenServiceDeps> {
   const secrets = credentialsCache(await credentialsStore(), cfg.credentialsTtlMs);
   const acl = new AccessTableCache(await configuredAccessTableStore(), { ttlMs: auth.aclTtlMs, maxStaleMs: auth.aclMaxStaleMs, readTimeoutMs: auth.aclReadTimeoutMs });
   return {
-    secrets: () => secrets.get(),
+    secrets: (maxAgeMs) => secrets.get(maxAgeMs),
     accessTable: () => acl.table(),
     signer: await signer(),
     guard: new FailureGuard(cfg.maxFailures, cfg.failureWindowSec * 1000, Date.now, await failureStore()),

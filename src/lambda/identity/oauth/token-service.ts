@@ -13,7 +13,8 @@ import type { FailureGuard } from './failures.ts';
 import { invalidClient, numericClientId, OAuthError, type TokenRequest } from './request.ts';
 
 export interface TokenServiceDeps {
-  readonly secrets: () => Promise<readonly StoredSecret[]>;
+  /** The stored secrets, at most `maxAgeMs` old when given (else the store's TTL). */
+  readonly secrets: (maxAgeMs?: number) => Promise<readonly StoredSecret[]>;
   readonly accessTable: () => Promise<AccessTable>;
   readonly signer: JwtSigner;
   readonly guard: FailureGuard;
@@ -44,6 +45,9 @@ async function isKnownClient(clientId: number, secrets: readonly StoredSecret[],
   return hasRule || hasSecret;
 }
 
+/** How old the secrets may be when a presented one matches none (a fresh read then decides). */
+export const SECRETS_RECHECK_MS = 1000;
+
 export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Promise<TokenAnswer> {
   const clientId = numericClientId(req.clientId);
   // Failures are counted per presented id; only a well-formed id is ever logged (a client that
@@ -51,7 +55,10 @@ export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Pro
   const guardKey = clientId === undefined ? 'malformed' : String(clientId);
   // An unknown id takes the same path as a wrong secret (one hash, one comparison) and answers
   // the same; a malformed one answers the same too.
-  const secrets = clientId === undefined ? [] : await deps.secrets();
+  let secrets = clientId === undefined ? [] : await deps.secrets();
+  // A secret created a moment ago may be newer than the cached store: before refusing, look once
+  // more at the store as it is now (at most one re-read a second, whatever the failures).
+  if (clientId !== undefined && !secretMatches(secrets, clientId, req.clientSecret)) secrets = await deps.secrets(SECRETS_RECHECK_MS);
   if (clientId === undefined || !secretMatches(secrets, clientId, req.clientSecret)) {
     const wait = deps.guard.failed(guardKey, clientId !== undefined && (await isKnownClient(clientId, secrets, deps)));
     if (wait > 0) {
