@@ -6,6 +6,8 @@ import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams } from '../src/lambda/engine/types.ts';
 import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
 import { median } from '../src/shared/stats.ts';
+import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
+import { randomBytes } from 'node:crypto';
 
 
 function factBytes(lake: string): number {
@@ -31,6 +33,8 @@ export async function measureQueries(lake: string, clientId: number, runs: numbe
   // Bytes read are measured without caches, so each query's figure is what it reads from storage.
   const cold = await DuckDbEngine.create({ lakeDir: lake, threads: 2, memoryMb: 1024, caches: false });
   const total = factBytes(lake);
+  // What a client gets by default: personal columns masked (the key's value does not change the work).
+  const privacy = { mode: 'masked' as const, key: new PseudonymKey(randomBytes(32)) };
   const figures: QueryFigure[] = [];
   try {
     for (const query of catalog().values()) {
@@ -38,6 +42,7 @@ export async function measureQueries(lake: string, clientId: number, runs: numbe
         query,
         params: { ...range, client_id: clientId, all_clients: false, ...(query.limit ? { limit: query.limit.default } : {}) } as QueryParams,
         deadline: Date.now() + 60_000,
+        privacy,
         ...(query.page ? { page: { size: query.page.default } } : {}),
       });
       const time = async (range: typeof WEEK) => {

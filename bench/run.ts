@@ -12,8 +12,8 @@ import { measureProviderDecision, measureTokenEndpoint } from './credentials.ts'
 import { measureGateway } from './gateway.ts';
 import { measureBundles } from './bundles.ts';
 import { measureGeneration, scaleForOrders } from './lake.ts';
-import {  } from '../src/shared/stats.ts';
 import { measureQueries } from './queries.ts';
+import { measurePrivacy } from './privacy.ts';
 import { measureUsage } from './usage.ts';
 import { measureRollupBuild, measureRollups } from './rollups.ts';
 
@@ -21,7 +21,7 @@ import { measureRollupBuild, measureRollups } from './rollups.ts';
 // reads the level on first use, after this line). Sections that start gateways set their own.
 process.env.LAKEGATE_LOG_LEVEL ??= 'warn';
 
-const SECTIONS = ['lake', 'queries', 'rollups', 'authorizer', 'gateway', 'bundles', 'credentials', 'usage'] as const;
+const SECTIONS = ['lake', 'queries', 'privacy', 'rollups', 'authorizer', 'gateway', 'bundles', 'credentials', 'usage'] as const;
 const { values } = parseArgs({
   options: { only: { type: 'string' }, lake: { type: 'string' }, runs: { type: 'string' }, seconds: { type: 'string' }, connections: { type: 'string' } },
   strict: true,
@@ -63,6 +63,20 @@ if (only.has('queries')) {
   console.log(`${'query'.padEnd(56)} ${'7-day'.padStart(10)} ${'365-day'.padStart(10)}  7-day share of fact bytes read (target ≤ 5 %)`);
   for (const f of await measureQueries(lake, client, runs)) {
     console.log(`${f.query.padEnd(56)} ${ms(f.week)} ${ms(f.year)}  ${mark(f.weekBytesShare <= 0.05)} ${(f.weekBytesShare * 100).toFixed(2)} %`);
+  }
+}
+
+if (only.has('privacy')) {
+  const lake = defaultLake();
+  const f = await measurePrivacy(lake, 4, Math.max(runs, 40));
+  console.log(`\n## Personal data: all_orders_by_range first page (7 days, client 4), DuckDB in-process, median of ${Math.max(runs, 40)}`);
+  for (const mode of ['clear', 'masked', 'pseudonymized'] as const) {
+    const extra = f[mode] - f.clear;
+    const allowed = Math.max(0.1 * f.clear, 2);
+    console.log(
+      `${mode === 'clear' ? '   ' : mark(extra <= allowed)} ${mode.padEnd(14)} ${ms(f[mode])}` +
+        (mode === 'clear' ? '  (the stored values: no wrapper)' : `  +${extra.toFixed(2)} ms vs clear (target ≤ ${allowed.toFixed(1)} ms: 10 % or 2 ms, the larger)`),
+    );
   }
 }
 

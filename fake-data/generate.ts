@@ -116,15 +116,9 @@ export async function generateLake(opts: GenerateOptions): Promise<LakeManifest>
   // what a compacted lake looks like, and what the rollups' per-file freshness check wants.
   await conn.run('SET partitioned_write_max_open_files = 2048');
   try {
-    for (const s of statements) {
-      progress.step(`building ${s.label}`);
-      await conn.run(s.sql);
-      progress.tick(s.label);
-    }
     const facts = factSelects(model);
     const rows: Record<string, number> = {};
-    for (const t of LAKE_TABLES) {
-      if ((t as LakeTable).rollupOf) continue; // built from the written facts below
+    const write = async (t: LakeTable) => {
       progress.step(`writing ${t.name}`);
       const dir = path.join(tmp, t.name);
       await mkdir(dir, { recursive: true });
@@ -136,7 +130,24 @@ export async function generateLake(opts: GenerateOptions): Promise<LakeManifest>
       const res = await conn.run(`COPY (${typedSelect(t, from)}) TO ${target} (${options})`);
       rows[t.name] = Number(res.rowsChanged);
       progress.tick(t.name);
+    };
+    // Dimensions are written as soon as they are complete, before the facts are built (the
+    // memory their writing took is free again for the facts); rollups are built from the
+    // written facts below.
+    let dimensionsWritten = false;
+    const writeDimensions = async () => {
+      if (dimensionsWritten) return;
+      dimensionsWritten = true;
+      for (const t of LAKE_TABLES) if (!t.partitionedByDt) await write(t);
+    };
+    for (const s of statements) {
+      if (s.facts) await writeDimensions();
+      progress.step(`building ${s.label}`);
+      await conn.run(s.sql);
+      progress.tick(s.label);
     }
+    await writeDimensions();
+    for (const t of LAKE_TABLES) if (t.partitionedByDt && !(t as LakeTable).rollupOf) await write(t);
 
     progress.step('writing access control');
     const clients = await conn.runAndReadAll('SELECT client_id FROM client ORDER BY client_id');

@@ -16,10 +16,19 @@
  *   day apart; ~1.8 % of trackcodes are lost, ~1.2 % returned after three failed attempts;
  *   some deliveries land after the promise time;
  * - order prices derive from the route's base price, the parcel size and ±15 % variation;
+ * - locations (personal data): each client has 1–4 warehouses in its city (by size; its staff as
+ *   contacts, on its company's e-mail domain), where its parcels are picked up; each city has a
+ *   pool of recipients' addresses (about one per 3 parcels it receives), drawn Zipf-like so that
+ *   recipients repeat. Names, streets, e-mails and phones are typical of each country
+ *   (people.ts), points lie within 0.15° of the city's centre, and a small share of recipients
+ *   have awkward values on purpose (one-word names, missing or malformed e-mails, no phone);
  * - the data is a snapshot taken at the end of the window: what has not happened yet is
  *   absent (orders) or unfinished (status in_transit / created, pending / in_progress, NULL
  *   start/end/delivered times).
  */
+
+import { sqlString } from '../src/shared/sql-literal.ts';
+import { PEOPLE, MAIL_DOMAIN_SHARES, type CityPhone } from './people.ts';
 
 export interface LakeModel {
   /** Integer seed of every draw. */
@@ -39,8 +48,100 @@ export const DEFAULT_WINDOW = { start: '2024-01-01', end: '2025-01-01' } as cons
 /** Days after its trackcode within which every order is created (max 3 attempts, ~1 day apart). */
 export const MAX_ORDER_LAG_DAYS = 3;
 
+export interface CitySeed {
+  readonly cityId: number;
+  readonly countryId: number;
+  readonly name: string;
+  readonly timezone: string;
+  readonly shortCode: string;
+  /** Relative share of the country's parcels (one decimal). */
+  readonly weight: number;
+  /** The city's centre (degrees): locations are scattered within about 0.15° of it. */
+  readonly centre: readonly [lat: number, lon: number];
+  /** Landline area code and national number length (people.ts has the country's mobiles). */
+  readonly phone: CityPhone;
+}
+
+/** The 23 cities. Only the lake's `city` columns are written; centres and phone plans stay in the model. */
+export const CITIES: readonly CitySeed[] = [
+  city(1, 1, 'Santiago', 'America/Santiago', 'SCL', 10.0, [-33.4489, -70.6693], '2', 9),
+  city(2, 1, 'Valparaíso', 'America/Santiago', 'VAP', 2.0, [-33.0472, -71.6127], '32', 9),
+  city(3, 1, 'Concepción', 'America/Santiago', 'CCP', 2.0, [-36.8270, -73.0503], '41', 9),
+  city(4, 1, 'Antofagasta', 'America/Santiago', 'ANF', 1.0, [-23.6509, -70.3975], '55', 9),
+  city(5, 1, 'La Serena', 'America/Santiago', 'LSC', 1.0, [-29.9027, -71.2519], '51', 9),
+  city(6, 1, 'Temuco', 'America/Santiago', 'ZCO', 1.0, [-38.7359, -72.5904], '45', 9),
+  city(7, 2, 'Lima', 'America/Lima', 'LIM', 8.0, [-12.0464, -77.0428], '1', 8),
+  city(8, 2, 'Arequipa', 'America/Lima', 'AQP', 1.5, [-16.4090, -71.5375], '54', 8),
+  city(9, 2, 'Trujillo', 'America/Lima', 'TRU', 1.0, [-8.1116, -79.0288], '44', 8),
+  city(10, 2, 'Cusco', 'America/Lima', 'CUZ', 0.8, [-13.5320, -71.9675], '84', 8),
+  city(11, 3, 'Bogotá', 'America/Bogota', 'BOG', 7.0, [4.7110, -74.0721], '601', 10),
+  city(12, 3, 'Medellín', 'America/Bogota', 'MDE', 3.0, [6.2442, -75.5812], '604', 10),
+  city(13, 3, 'Cali', 'America/Bogota', 'CLO', 2.0, [3.4516, -76.5320], '602', 10),
+  city(14, 3, 'Barranquilla', 'America/Bogota', 'BAQ', 1.5, [10.9685, -74.7813], '605', 10),
+  city(15, 4, 'Ciudad de México', 'America/Mexico_City', 'MEX', 9.0, [19.4326, -99.1332], '55', 10),
+  city(16, 4, 'Guadalajara', 'America/Mexico_City', 'GDL', 3.0, [20.6597, -103.3496], '33', 10),
+  city(17, 4, 'Monterrey', 'America/Monterrey', 'MTY', 3.0, [25.6866, -100.3161], '81', 10),
+  city(18, 4, 'Puebla', 'America/Mexico_City', 'PBC', 1.5, [19.0414, -98.2063], '222', 10),
+  city(19, 4, 'Tijuana', 'America/Tijuana', 'TIJ', 1.2, [32.5149, -117.0382], '664', 10),
+  city(20, 5, 'Buenos Aires', 'America/Argentina/Buenos_Aires', 'BUE', 8.0, [-34.6037, -58.3816], '11', 10),
+  city(21, 5, 'Córdoba', 'America/Argentina/Cordoba', 'COR', 2.0, [-31.4201, -64.1888], '351', 10),
+  city(22, 5, 'Rosario', 'America/Argentina/Cordoba', 'ROS', 1.5, [-32.9442, -60.6505], '341', 10),
+  city(23, 5, 'Mendoza', 'America/Argentina/Mendoza', 'MDZ', 1.2, [-32.8895, -68.8458], '261', 10),
+];
+
+function city(cityId: number, countryId: number, name: string, timezone: string, shortCode: string, weight: number,
+  centre: readonly [number, number], areaCode: string, digits: number): CitySeed {
+  return { cityId, countryId, name, timezone, shortCode, weight, centre, phone: { areaCode, digits } };
+}
+
+/** The city seed as SQL VALUES rows (weights keep one decimal: DECIMAL, as the model always drew them). */
+function citySeedRows(): string {
+  return CITIES.map((c) =>
+    `(${c.cityId}, ${c.countryId}, ${sqlString(c.name)}, ${sqlString(c.timezone)}, ${sqlString(c.shortCode)}, ${c.weight.toFixed(1)}, ` +
+    `CAST(${c.centre[0]} AS DOUBLE), CAST(${c.centre[1]} AS DOUBLE), ${sqlString(c.phone.areaCode)}, ${c.phone.digits})`).join(',\n  ');
+}
+
+/** The people seeds (people.ts) as SQL: one row per country, and one per name, street or mail domain with its 0-based index. */
+function peopleSeedSql(): string {
+  const lit = (x: string | null) => (x === null ? 'NULL' : sqlString(x));
+  const listed = (table: string, column: string, pick: (c: (typeof PEOPLE)[number]) => readonly string[]) =>
+    `CREATE TABLE ${table} AS SELECT * FROM (VALUES\n  ${PEOPLE.flatMap((c) => pick(c).map((v, i) => `(${c.countryId}, ${i}, ${lit(v)})`)).join(', ')}\n) t(country_id, ix, ${column});`;
+  // Names also carry their e-mail form: lower case, accents and apostrophes dropped, words apart.
+  const named = (table: string, pick: (c: (typeof PEOPLE)[number]) => readonly string[]) =>
+    `${listed(`${table}_list`, 'name', pick)}\n` +
+    `CREATE TABLE ${table} AS SELECT country_id, ix, name, regexp_replace(lower(strip_accents(name)), '[^a-z ]', '', 'g') AS mail FROM ${table}_list;`;
+  for (const c of PEOPLE) {
+    if (c.mailDomains.length !== MAIL_DOMAIN_SHARES.length) throw new Error('one share per mail domain');
+    if (c.mobile && new Set(c.mobile.leads.map((l) => l.length)).size !== 1) throw new Error('mobile leads of one length');
+    for (const street of c.streets) if (/\d/.test(street)) throw new Error(`street names have no digits: ${street}`);
+  }
+  const countries = PEOPLE.map((c) =>
+    `(${c.countryId}, ${c.firstNames.length}, ${c.lastNames.length}, ${c.streets.length}, CAST(${c.twoSurnames} AS DOUBLE), ` +
+    `${lit(c.unit)}, ${c.unitDoor === 'letter'}, ${lit(c.warehouseUnit)}, ${lit(c.companyTld)}, ${lit(c.callingCode)}, ` +
+    `${lit(c.mobile ? c.mobile.leads.join('') : null)}, ${c.mobile?.leads.length ?? 'NULL'}, ${c.mobile?.digits ?? 'NULL'})`);
+  return [
+    `CREATE TABLE people_seed AS SELECT * FROM (VALUES\n  ${countries.join(',\n  ')}\n) ` +
+      't(country_id, first_n, last_n, street_n, two_surnames, unit, unit_letter, warehouse_unit, company_tld, calling_code, mobile_leads, mobile_lead_n, mobile_digits);',
+    named('first_name_seed', (c) => c.firstNames),
+    named('last_name_seed', (c) => c.lastNames),
+    listed('street_seed', 'name', (c) => c.streets),
+    listed('mail_domain_seed', 'domain', (c) => c.mailDomains),
+  ].join('\n');
+}
+
+/** One step of the model. */
+export interface ModelStatement {
+  readonly label: string;
+  readonly sql: string;
+  /**
+   * Builds the facts' table (`tc`): the dimension tables are complete before it and are written
+   * then, so the memory their writing used is free again for the facts.
+   */
+  readonly facts?: true;
+}
+
 /** Statements that build the model's tables in the current DuckDB database, in order. */
-export function modelStatements(m: LakeModel): { label: string; sql: string }[] {
+export function modelStatements(m: LakeModel): ModelStatement[] {
   // The model only ever interpolates these validated numbers/dates, never user text.
   if (!Number.isSafeInteger(m.seed) || !Number.isSafeInteger(m.trackcodes) || m.trackcodes < 1) {
     throw new Error('invalid lake model');
@@ -69,22 +170,10 @@ CREATE TABLE country AS SELECT * FROM (VALUES
   (4, 'Mexico', 'MX', 'MXN'), (5, 'Argentina', 'AR', 'ARS')
 ) t(country_id, name, iso_code, currency);
 
+-- city_seed: the model's facts about each city (weight of its parcels, centre, phone plan).
 CREATE TABLE city_seed AS SELECT * FROM (VALUES
-  (1, 1, 'Santiago', 'America/Santiago', 'SCL', 10.0), (2, 1, 'Valparaíso', 'America/Santiago', 'VAP', 2.0),
-  (3, 1, 'Concepción', 'America/Santiago', 'CCP', 2.0), (4, 1, 'Antofagasta', 'America/Santiago', 'ANF', 1.0),
-  (5, 1, 'La Serena', 'America/Santiago', 'LSC', 1.0), (6, 1, 'Temuco', 'America/Santiago', 'ZCO', 1.0),
-  (7, 2, 'Lima', 'America/Lima', 'LIM', 8.0), (8, 2, 'Arequipa', 'America/Lima', 'AQP', 1.5),
-  (9, 2, 'Trujillo', 'America/Lima', 'TRU', 1.0), (10, 2, 'Cusco', 'America/Lima', 'CUZ', 0.8),
-  (11, 3, 'Bogotá', 'America/Bogota', 'BOG', 7.0), (12, 3, 'Medellín', 'America/Bogota', 'MDE', 3.0),
-  (13, 3, 'Cali', 'America/Bogota', 'CLO', 2.0), (14, 3, 'Barranquilla', 'America/Bogota', 'BAQ', 1.5),
-  (15, 4, 'Ciudad de México', 'America/Mexico_City', 'MEX', 9.0), (16, 4, 'Guadalajara', 'America/Mexico_City', 'GDL', 3.0),
-  (17, 4, 'Monterrey', 'America/Monterrey', 'MTY', 3.0), (18, 4, 'Puebla', 'America/Mexico_City', 'PBC', 1.5),
-  (19, 4, 'Tijuana', 'America/Tijuana', 'TIJ', 1.2),
-  (20, 5, 'Buenos Aires', 'America/Argentina/Buenos_Aires', 'BUE', 8.0),
-  (21, 5, 'Córdoba', 'America/Argentina/Cordoba', 'COR', 2.0),
-  (22, 5, 'Rosario', 'America/Argentina/Cordoba', 'ROS', 1.5),
-  (23, 5, 'Mendoza', 'America/Argentina/Mendoza', 'MDZ', 1.2)
-) t(city_id, country_id, name, timezone, short_code, weight);
+  ${citySeedRows()}
+) t(city_id, country_id, name, timezone, short_code, weight, centre_lat, centre_lon, area_code, phone_digits);
 CREATE TABLE city AS SELECT city_id, country_id, name, timezone FROM city_seed;
 
 -- service: popularity among parcels, probability a client contracts it, promise in hours.
@@ -152,6 +241,120 @@ WHERE u(c.client_id * 100 + s.service_id, 4) < s.contract_p
 `,
     },
     {
+      label: 'locations',
+      sql: `
+${peopleSeedSql()}
+CREATE MACRO pick(n, k, salt, skew) AS (CAST(floor(n * pow(u(k, salt), skew)) AS INTEGER));
+-- n random decimal digits (n <= 10) of a subscriber number: the first one 2–9, as dialling plans want.
+CREATE MACRO digits(n, k, salt) AS (CAST(CAST(floor(pow(10, n - 1) * (2 + 8 * u(k, salt))) AS BIGINT) AS VARCHAR));
+
+-- Warehouses: each client's pick-up locations, in its city, 1–4 by the client's size, numbered first.
+CREATE TABLE warehouse AS
+WITH sized AS (
+  SELECT c.client_id, c.city_id, c.commercial_name, c.country_id,
+         CASE WHEN c.volume >= 0.3 THEN 4 WHEN c.volume >= 0.12 THEN 3 WHEN c.volume >= 0.05 THEN 2 ELSE 1 END AS n
+  FROM client_seed c
+)
+SELECT CAST(row_number() OVER (ORDER BY s.client_id, r.k) AS BIGINT) AS location_id, s.client_id, s.city_id,
+       CAST(r.k + 1 AS BIGINT) AS rank,
+       regexp_replace(lower(strip_accents(s.commercial_name)), '[^a-z0-9]', '', 'g') || '.' || p.company_tld AS company_domain
+FROM sized s JOIN people_seed p USING (country_id), range(s.n) r(k);
+
+-- Recipients: per city a pool of about one drop location per 3 parcels the city is expected to
+-- receive (drops stay in the pickup country ~88 % of the time, spread by city weight).
+CREATE TABLE recipient_pool AS
+WITH country_volume AS (
+  SELECT country_id, sum(volume) / sum(sum(volume)) OVER () AS share FROM client_seed GROUP BY country_id
+), expected AS (
+  SELECT c.city_id,
+         0.88 * coalesce(v.share, 0) * c.weight / sum(c.weight) OVER (PARTITION BY c.country_id)
+         + 0.12 * c.weight / sum(c.weight) OVER () AS share
+  FROM city_seed c LEFT JOIN country_volume v USING (country_id)
+), sized AS (
+  SELECT city_id, greatest(10, CAST(round(${m.trackcodes} * share / 3) AS BIGINT)) AS n FROM expected
+)
+SELECT city_id, n, CAST((SELECT count(*) FROM warehouse) + sum(n) OVER (ORDER BY city_id) - n AS BIGINT) AS first_id FROM sized;
+
+-- Every location's id, city and rank (popularity order within its city or client). A view: the
+-- millions of recipients are only ever streamed (into the location file and drop_location_cdf).
+CREATE VIEW location_seed AS
+SELECT location_id, city_id, client_id, company_domain, rank FROM warehouse
+UNION ALL
+SELECT p.first_id + r.k + 1, p.city_id, NULL, NULL, r.k + 1 FROM recipient_pool p, range(p.n) r(k);
+
+-- The location dimension. Awkward values on purpose, recipients only: one-word names (no last
+-- name), missing and malformed e-mails, missing phones. Warehouse contacts are the client's staff,
+-- with e-mails at its company domain.
+CREATE VIEW location AS
+WITH drawn AS (
+  SELECT s.location_id, s.city_id, s.client_id IS NOT NULL AS staff, s.company_domain,
+         c.country_id, c.centre_lat, c.centre_lon, c.area_code, c.phone_digits,
+         p.last_n, p.two_surnames, p.unit, p.unit_letter, p.warehouse_unit, p.calling_code, p.mobile_digits,
+         -- one of the country's mobile prefixes (all one length), concatenated in mobile_leads
+         substr(p.mobile_leads, 1 + pick(p.mobile_lead_n, s.location_id, 120, 1.0) * (length(p.mobile_leads) // p.mobile_lead_n),
+                length(p.mobile_leads) // p.mobile_lead_n) AS mobile_lead,
+         pick(p.first_n, s.location_id, 101, 1.4) AS first_ix,
+         pick(p.last_n, s.location_id, 102, 1.4) AS last_ix,
+         pick(p.street_n, s.location_id, 104, 1.0) AS street_ix,
+         CASE ${MAIL_DOMAIN_SHARES.map((share, i) => `WHEN u(s.location_id, 105) < ${share} THEN ${i}`).join(' ')} END AS domain_ix,
+         s.client_id IS NULL AND u(s.location_id, 106) < 0.02 AS one_word
+  FROM location_seed s JOIN city_seed c USING (city_id) JOIN people_seed p ON p.country_id = c.country_id
+), named AS (
+  SELECT d.*, f.name AS first_name, l1.name AS last1, l2.name AS last2, st.name AS street,
+         CASE WHEN d.staff THEN d.company_domain ELSE md.domain END AS domain,
+         f.mail AS fn, replace(l1.mail, ' ', '') AS ln
+  FROM drawn d
+  JOIN first_name_seed f ON f.country_id = d.country_id AND f.ix = d.first_ix
+  JOIN last_name_seed l1 ON l1.country_id = d.country_id AND l1.ix = d.last_ix
+  -- a second surname, never the first one again
+  JOIN last_name_seed l2 ON l2.country_id = d.country_id
+   AND l2.ix = (d.last_ix + 1 + pick(d.last_n - 1, d.location_id, 103, 1.0)) % d.last_n
+  JOIN street_seed st ON st.country_id = d.country_id AND st.ix = d.street_ix
+  JOIN mail_domain_seed md ON md.country_id = d.country_id AND md.ix = d.domain_ix
+), mailed AS (
+  SELECT n.*,
+         CASE WHEN n.one_word THEN replace(n.fn, ' ', '.') || CAST(CAST(1 + floor(u(n.location_id, 108) * 98) AS INTEGER) AS VARCHAR)
+              WHEN n.staff THEN CASE WHEN u(n.location_id, 107) < 0.7 THEN replace(n.fn, ' ', '.') || '.' || n.ln ELSE left(n.fn, 1) || n.ln END
+              ELSE CASE CAST(floor(u(n.location_id, 107) * 6) AS INTEGER)
+                     WHEN 0 THEN replace(n.fn, ' ', '.') || '.' || n.ln
+                     WHEN 1 THEN replace(n.fn, ' ', '') || n.ln
+                     WHEN 2 THEN left(n.fn, 1) || '.' || n.ln
+                     WHEN 3 THEN replace(n.fn, ' ', '.') || '.' || n.ln || CAST(CAST(1 + floor(u(n.location_id, 108) * 98) AS INTEGER) AS VARCHAR)
+                     WHEN 4 THEN replace(n.fn, ' ', '') || n.ln || CAST(CAST(1960 + floor(u(n.location_id, 108) * 46) AS INTEGER) AS VARCHAR)
+                     ELSE replace(n.fn, ' ', '_') || '_' || n.ln END
+         END AS local_part,
+         0.15 * pow(u(n.location_id, 117), 0.75) AS r,
+         2 * pi() * u(n.location_id, 118) AS theta
+  FROM named n
+)
+SELECT location_id, city_id,
+       street || ' ' || CAST(CAST(1 + floor(pow(u(location_id, 113), 1.5) * 8999) AS INTEGER) AS VARCHAR)
+       || CASE WHEN staff AND u(location_id, 114) < 0.5
+                 THEN ', ' || warehouse_unit || CAST(CAST(1 + floor(u(location_id, 115) * 30) AS INTEGER) AS VARCHAR)
+               WHEN NOT staff AND u(location_id, 114) < 0.3
+                 THEN ', ' || unit || CAST(CAST(1 + floor(u(location_id, 115) * 20) AS INTEGER) AS VARCHAR)
+                      || CASE WHEN unit_letter THEN ' ' || chr(CAST(65 + floor(u(location_id, 116) * 6) AS INTEGER))
+                              ELSE lpad(CAST(CAST(1 + floor(u(location_id, 116) * 8) AS INTEGER) AS VARCHAR), 2, '0') END
+               ELSE '' END AS address,
+       round(centre_lat + r * sin(theta), 6) AS latitude,
+       round(centre_lon + r * cos(theta), 6) AS longitude,
+       first_name AS contact_first_name,
+       CASE WHEN one_word THEN NULL WHEN u(location_id, 119) < two_surnames THEN last1 || ' ' || last2 ELSE last1 END AS contact_last_name,
+       CASE WHEN staff THEN local_part || '@' || domain
+            WHEN u(location_id, 109) < 0.05 THEN NULL
+            WHEN u(location_id, 109) < 0.06 THEN local_part || '@' || replace(domain, '.', '')
+            WHEN u(location_id, 109) < 0.07 THEN local_part || domain
+            ELSE local_part || '@' || domain END AS contact_email,
+       CASE WHEN NOT staff AND u(location_id, 110) < 0.03 THEN NULL
+            ELSE '+' || calling_code
+                 || CASE WHEN mobile_lead IS NOT NULL AND u(location_id, 111) < CASE WHEN staff THEN 0.3 ELSE 0.85 END
+                           THEN mobile_lead || digits(mobile_digits - length(mobile_lead), location_id, 112)
+                         ELSE area_code || digits(phone_digits - length(area_code), location_id, 112) END
+       END AS contact_phone
+FROM mailed;
+`,
+    },
+    {
       label: 'distributions',
       sql: `
 CREATE MACRO cdf(grp, w, ord) AS (sum(w) OVER (PARTITION BY grp ORDER BY ord) / sum(w) OVER (PARTITION BY grp)
@@ -166,6 +369,12 @@ CREATE TABLE drop_city_cdf AS
   UNION ALL SELECT 0, cdf(0, weight, city_id), city_id FROM city_seed;
 CREATE TABLE size_cdf AS SELECT 0 AS grp, cdf(0, weight, product_size_id) AS lo, product_size_id AS value FROM product_size_seed;
 CREATE TABLE route_cdf AS SELECT city_id AS grp, cdf(city_id, 1.0, route_id) AS lo, route_id AS value FROM route;
+-- pick-up: a client's main warehouse ships most (weight 1 / rank).
+CREATE TABLE warehouse_cdf AS SELECT client_id AS grp, cdf(client_id, 1.0 / rank, location_id) AS lo, CAST(location_id AS INTEGER) AS value FROM warehouse;
+-- drop: recipients repeat, Zipf-like within their city (weight rank^-0.6): a few receive many parcels, most a few.
+CREATE TABLE drop_location_cdf AS
+  SELECT p.city_id AS grp, cdf(p.city_id, pow(r.k + 1, -0.6), r.k) AS lo, CAST(p.first_id + r.k + 1 AS INTEGER) AS value
+  FROM recipient_pool p, range(p.n) r(k);
 
 -- Parcels per day: weekly rhythm x seasonal wave x November/December peaks x growth x noise.
 CREATE TABLE day_plan AS
@@ -189,6 +398,7 @@ SELECT day, n, sum(n) OVER (ORDER BY day) - n AS first_id FROM n;
     },
     {
       label: 'trackcodes',
+      facts: true,
       sql: `
 -- Attempt k of a trackcode: when it is created, starts and ends (hours after a base time).
 CREATE MACRO attempt_created(created_at, id, k) AS
@@ -223,6 +433,11 @@ WITH base AS (
   FROM placed p
   ASOF JOIN drop_city_cdf dc ON dc.grp = p.drop_grp AND u(p.trackcode_id, 4) >= dc.lo
   ASOF JOIN size_cdf sz ON u(p.trackcode_id, 9) >= sz.lo
+), located AS (
+  SELECT s.*, pl.value AS pickup_location_id, dl.value AS drop_location_id
+  FROM sized s
+  ASOF JOIN warehouse_cdf pl ON pl.grp = s.client_id AND u(s.trackcode_id, 70) >= pl.lo
+  ASOF JOIN drop_location_cdf dl ON dl.grp = s.drop_city_id AND u(s.trackcode_id, 71) >= dl.lo
 ), planned AS (
   SELECT s.*,
          ps.price_factor,
@@ -234,7 +449,7 @@ WITH base AS (
               WHEN u(s.trackcode_id, 14) < 0.030 THEN 'returned'
               ELSE 'delivered' END AS fate,
          u(s.trackcode_id, 15) < 0.08 AS late
-  FROM sized s
+  FROM located s
   JOIN product_size_seed ps USING (product_size_id)
   JOIN service_seed sv USING (service_id)
 ), attempts AS (
@@ -258,6 +473,8 @@ SELECT t.*,
             ELSE 'in_transit' END AS status,
        sum(t.attempts) OVER (ORDER BY t.trackcode_id) - t.attempts AS first_order_id
 FROM timed t;
+-- Only tc is read from here on: its location draws are done.
+DROP TABLE drop_location_cdf;
 `,
     },
   ];
@@ -273,6 +490,7 @@ SELECT t.trackcode_id,
        t.client_id, t.service_id, t.pickup_city_id, t.drop_city_id, t.product_size_id,
        t.product_weight_kg, t.product_price, t.crossdocking, t.status, t.created_at, t.promise_time,
        CASE WHEN t.status = 'delivered' THEN t.last_end END AS delivered_at,
+       t.pickup_location_id, t.drop_location_id,
        strftime(t.created_at, '%Y-%m-%d') AS dt
 FROM tc t JOIN country co ON co.country_id = t.pickup_country_id`,
     orders: `

@@ -1,15 +1,22 @@
 /**
- * npm run keys -- list [--json] | rotate | retire <kid>
+ * npm run keys -- list [--json] | rotate | retire <kid> | rotate-pseudonyms
  *
  * The local signing-key ring (src/lambda/identity/keys/local-ring.ts): `rotate` makes a new P-256 key current (new
  * tokens carry its kid), older keys keep verifying until `retire`d; a retired key's tokens are
  * refused and it leaves /.well-known/jwks.json. A running gateway follows within seconds.
- * On AWS the keys are KMS keys: see the README (Keys and rotation).
+ * `rotate-pseudonyms` replaces the secret personal values' pseudonyms are keyed with
+ * (docs/privacy.md): every pseudonym changes, on a running gateway within
+ * LAKEGATE_PSEUDONYM_SECRET_TTL_MS.
+ * On AWS the signing keys are KMS keys and the pseudonym secret an SSM parameter: docs/aws.md.
  */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { KEY_FILES } from '../src/lambda/identity/keys/key-files.ts';
+import { writeFileAtomicSync } from '../src/shared/atomic-file.ts';
 import { keysDir } from '../src/lambda/config.ts';
 import { KeyRingError, readKeyRing, retireKey, rotateKey } from '../src/lambda/identity/keys/local-ring.ts';
 
-const USAGE = 'usage: npm run keys -- list [--json] | rotate | retire <kid>';
+const USAGE = 'usage: npm run keys -- list [--json] | rotate | retire <kid> | rotate-pseudonyms';
 const [command, ...args] = process.argv.slice(2);
 const dir = keysDir();
 
@@ -24,6 +31,9 @@ try {
   } else if (command === 'rotate' && args.length === 0) {
     const key = rotateKey(dir);
     console.log(`new current key ${key.kid}: new tokens carry this kid; older keys verify until retired`);
+  } else if (command === 'rotate-pseudonyms' && args.length === 0) {
+    writeFileAtomicSync(path.join(dir, KEY_FILES.pseudonymSecret), `${randomBytes(32).toString('base64')}\n`, 0o600);
+    console.log('new pseudonym secret: every pseudonym changes (a running gateway follows within LAKEGATE_PSEUDONYM_SECRET_TTL_MS)');
   } else if (command === 'retire' && args.length === 1) {
     const key = retireKey(dir, args[0]!);
     console.log(`retired ${key.kid}: its tokens are refused and it leaves the JWKS`);

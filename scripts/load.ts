@@ -18,6 +18,8 @@ import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams } from '../src/lambda/engine/types.ts';
 import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
 import { localToken } from '../harness/tokens.ts';
+import { localPrivacy } from '../harness/privacy.ts';
+import { piiOfRule } from '../src/lambda/access/model.ts';
 import { median, percentile } from '../src/shared/stats.ts';
 import { startGateway } from '../harness/gateway.ts';
 
@@ -63,7 +65,8 @@ async function buildCases(): Promise<Case[]> {
           from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`), client_id: client, all_clients: r.row_scope === 'all',
           ...(q.limit ? { limit: q.limit.default } : {}),
         };
-        const result = await engine.run({ query: q, params, deadline: Date.now() + 60_000, ...(q.page ? { page: { size: q.page.default } } : {}) });
+        const privacy = localPrivacy(keys, piiOfRule(r));
+        const result = await engine.run({ query: q, params, deadline: Date.now() + 60_000, privacy, ...(q.page ? { page: { size: q.page.default } } : {}) });
         cases.push({ cls: 'valid', path: `/${q.name}?from=${from}&to=${to}`, token, status: 200, rows: JSON.stringify(result.rows) });
       }
     }
@@ -174,8 +177,8 @@ async function drive(untilMs: number, record: boolean, seed: number, outcomes: O
 }
 
 try {
-  // serverless-offline adds a worker (and a DuckDB instance) whenever a function's are all
-  // busy: measure once that pool has settled.
+  // The first requests build each function's bundle state and the engine's in-memory copies of
+  // the lake: measure once the gateway has settled.
   const warmup = Math.min(60, Math.max(10, Math.round(seconds * 0.2)));
   console.log(`warming up ${warmup} s (${connections} connections) against ${base} …`);
   await Promise.all(Array.from({ length: connections }, (_, i) => drive(Date.now() + warmup * 1000, false, 1000 + i, [], { n: 0 })));

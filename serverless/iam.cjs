@@ -2,7 +2,8 @@
  * One least-privilege role per kind of function, with no wildcard action anywhere:
  * - the authorizer reads the access-control object and the JWT public-key parameter;
  * - query functions run queries in this workgroup only, read the lake's table prefixes (not
- *   the access table) and this database's Glue catalog, and use the results prefix;
+ *   the access table) and this database's Glue catalog, and use the results prefix; they alone
+ *   read the pseudonym secret (the engine's SQL masks personal data with it);
  * - whoami only writes its logs.
  * - the public function (OpenAPI document, docs, playground) only writes its logs.
  */
@@ -94,6 +95,9 @@ module.exports = async ({ resolveVariable }) => {
         },
         { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('page-token-secret') },
         ssmDecrypt('page-token-secret'),
+        // Personal data: the pseudonyms' secret (docs/privacy.md); no other role reads it.
+        { Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameter('pseudonym-secret') },
+        ssmDecrypt('pseudonym-secret'),
       ]),
       WhoamiRole: role([]),
       // The token endpoint: the only role that may sign (with the current key only), and the only

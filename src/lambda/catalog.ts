@@ -12,6 +12,10 @@
  *                                              unique sort key starting with the range column,
  *                                              the page picked in the SQL with :page_rows and
  *                                              :after_<key>; default 100, max 1000 rows)
+ *   -- @pii column kind, column kind, ...     (the output columns that carry personal data, with
+ *                                              their kind: name, email, phone, address, coordinate;
+ *                                              required for every output derived from one of the
+ *                                              lake's personal columns, see privacy/taint.ts)
  *
  * Parameters are the `:name`s used in the SQL; each name has one type for every query.
  */
@@ -19,7 +23,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { compileNamedParams, type CompiledSql } from './named-params.ts';
 import { queriesDir } from './config.ts';
-import { DIMENSION_TABLES, FACT_TABLES, LAKE_TABLES, ROLLUP_TABLES } from './lake/layout.ts';
+import { DIMENSION_TABLES, FACT_TABLES, LAKE_TABLES, PERSONAL_COLUMNS, ROLLUP_TABLES, type PersonalKind } from './lake/layout.ts';
+import { personalOutputPositions } from './privacy/taint.ts';
 import { QUERY_NAME } from './ids.ts';
 
 /** Types of output columns, as they appear in the API's `columns` and in Athena's metadata. */
@@ -56,6 +61,15 @@ export interface OutputColumn {
   readonly type: OutputType;
 }
 
+/** An output column that carries personal data, and how to protect it (docs/privacy.md). */
+export interface PersonalColumn {
+  readonly column: string;
+  readonly kind: PersonalKind;
+}
+
+/** The column type each kind of personal value has. */
+const KIND_TYPE: Record<PersonalKind, OutputType> = { name: 'varchar', email: 'varchar', phone: 'varchar', address: 'varchar', coordinate: 'double' };
+
 export interface Bounds {
   readonly default: number;
   readonly max: number;
@@ -83,6 +97,8 @@ export interface NamedQuery {
   readonly lookbackDays: number;
   /** Keyset pagination: unique sort key columns, the fact table whose rows are listed, and page-size bounds. */
   readonly page?: { readonly keys: readonly string[]; readonly table: string } & Bounds;
+  /** Its output columns that carry personal data (`@pii`), protected per caller by the engine. */
+  readonly personal: readonly PersonalColumn[];
   /** The SQL with positional `?` placeholders (Athena, Trino grammar check). */
   readonly positional: CompiledSql;
   /** The SQL with DuckDB `$name` placeholders. */
@@ -107,6 +123,42 @@ export interface RollupPath extends NamedQuery {
 export const PAGE_BOUNDS: Bounds = { default: 100, max: 1000 };
 
 
+const COLUMN_NAME = /^[a-z_][a-z0-9_]*$/;
+const KINDS = Object.keys(KIND_TYPE) as PersonalKind[];
+
+/** `@pii column kind, …`: each a declared output column of the kind's type, once. */
+function parsePersonal(text: string | undefined, columns: readonly OutputColumn[], fail: (msg: string) => never): PersonalColumn[] {
+  if (text === undefined) return [];
+  const declared = text.split(',').map((item) => {
+    const [column, kind, ...rest] = item.trim().split(/\s+/);
+    if (!column || !kind || rest.length || !KINDS.includes(kind as PersonalKind)) fail(`bad @pii entry "${item.trim()}" (column and kind: ${KINDS.join(', ')})`);
+    const out = columns.find((c) => c.name === column) ?? fail(`@pii column ${column} is not an output column`);
+    if (out.type !== KIND_TYPE[kind as PersonalKind]) fail(`@pii column ${column} is ${out.type}; a ${kind} is ${KIND_TYPE[kind as PersonalKind]}`);
+    return { column: column!, kind: kind as PersonalKind };
+  });
+  if (new Set(declared.map((d) => d.column)).size !== declared.length) fail('@pii names a column twice');
+  return declared;
+}
+
+const PERSONAL_NAMES = new Set(PERSONAL_COLUMNS.map((c) => c.column));
+const PERSONAL_TABLES = new Set(PERSONAL_COLUMNS.map((c) => c.table));
+
+/**
+ * Refuse a query that outputs personal data without declaring it: every output the SQL derives
+ * from one of the lake's personal columns (privacy/taint.ts, conservative) must be in `@pii`, so
+ * a new query cannot leak by omission.
+ */
+function checkPersonalOutputs(sql: string, columns: readonly OutputColumn[], personal: readonly PersonalColumn[], fail: (msg: string) => never): void {
+  let positions: Set<number>;
+  try {
+    positions = personalOutputPositions(sql, PERSONAL_NAMES, PERSONAL_TABLES);
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  const undeclared = [...positions].map((i) => columns[i]?.name ?? `#${i + 1}`).filter((name) => !personal.some((p) => p.column === name));
+  if (undeclared.length) fail(`outputs personal data without declaring it in @pii: ${undeclared.join(', ')}`);
+}
+
 /** Parse one query file. Throws with the file name on any malformed header. */
 export function parseQuery(name: string, source: string): NamedQuery {
   const fail = (msg: string): never => {
@@ -119,9 +171,10 @@ export function parseQuery(name: string, source: string): NamedQuery {
 
   const columns = (tag('columns') ?? fail('missing @columns')).split(',').map((c) => {
     const [colName, type, ...rest] = c.trim().split(/\s+/);
-    if (!colName || !type || rest.length || !OUTPUT_TYPES.includes(type as OutputType)) fail(`bad column "${c.trim()}"`);
+    if (!colName || !COLUMN_NAME.test(colName) || !type || rest.length || !OUTPUT_TYPES.includes(type as OutputType)) fail(`bad column "${c.trim()}"`);
     return { name: colName!, type: type as OutputType };
   });
+  const personal = parsePersonal(tag('pii'), columns, fail);
 
   const bounds = (text: string): Bounds => {
     const m = /^default (\d+) max (\d+)$/.exec(text) ?? fail(`bad bounds "${text}"`);
@@ -155,6 +208,8 @@ export function parseQuery(name: string, source: string): NamedQuery {
   if (!keyset.every((p) => params.includes(p as ParamName))) fail(`a paginated query picks its page in the SQL: it uses :${keyset.join(', :')}`);
 
   const sqlBody = source.replace(/--.*$/gm, '');
+  checkPersonalOutputs(sqlBody, columns, personal, fail);
+  if (personal.length > 0 && !page) fail('personal columns are served by listings only (@page): their order is the keyset');
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
   for (const m of lookbacks) if (m[2]!.toUpperCase() !== 'DAY') fail(`write lookbacks as :from - INTERVAL 'N' DAY (found ${m[0]})`);
   const lookbackDays = Math.max(0, ...lookbacks.map((m) => Number(m[1])));
@@ -173,6 +228,7 @@ export function parseQuery(name: string, source: string): NamedQuery {
     dimensionTables,
     ...(limitTag !== undefined ? { limit: bounds(limitTag) } : {}),
     ...(page ? { page } : {}),
+    personal,
     positional,
     dollar,
   };

@@ -56,9 +56,9 @@ export type EngineName = 'duckdb' | 'athena';
 export const engineConfig = memo(() => ({
   engine: oneOf<EngineName>('LAKEGATE_ENGINE', ['duckdb', 'athena'], 'duckdb'),
   /**
-   * DuckDB threads and memory cap per engine instance. serverless-offline runs one instance per
-   * concurrent invocation (each worker its own DuckDB), so parallelism comes from instances:
-   * one thread and a modest cap each keep a busy gateway's footprint bounded.
+   * DuckDB threads and memory cap of the engine instance. The local gateway runs every function in
+   * one process sharing one instance (src/lambda/process-shared.ts); on AWS each function
+   * instance has its own. One thread and a modest cap keep a busy gateway's footprint bounded.
    */
   duckdbThreads: intVar('LAKEGATE_DUCKDB_THREADS', 1, 1, 64),
   duckdbMemoryMb: intVar('LAKEGATE_DUCKDB_MEMORY_MB', 512, 64, 1 << 20),
@@ -154,6 +154,17 @@ export const pageTokenConfig = memo(() => ({
   ttlSec: intVar('LAKEGATE_PAGE_TOKEN_TTL_SECONDS', 3600, 60, 7 * 86400),
 }));
 
+/**
+ * The per-deployment secret personal values' pseudonyms are keyed with (docs/privacy.md):
+ * base64 inline (tests), else the SSM SecureString parameter (AWS), else the local key file.
+ * Re-read after its TTL, so a rotation gives new pseudonyms within it.
+ */
+export const pseudonymConfig = memo(() => ({
+  secret: env('LAKEGATE_PSEUDONYM_SECRET'),
+  secretParameter: env('LAKEGATE_PSEUDONYM_SECRET_PARAMETER'),
+  ttlMs: intVar('LAKEGATE_PSEUDONYM_SECRET_TTL_MS', 60_000, 0, 3_600_000),
+}));
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 export const logLevel = memo(() => oneOf<LogLevel>('LAKEGATE_LOG_LEVEL', ['debug', 'info', 'warn', 'error', 'silent'], 'info'));
 
@@ -201,7 +212,8 @@ export const usageConfig = memo(() => {
 /**
  * The handler's own rate and quota limiter. On AWS, API Gateway's usage plans enforce the plans,
  * so it is `off` there; `npm start` turns it `on`, with its state in a small SQLite file shared
- * by every serverless-offline worker thread.
+ * by every function of the local gateway (each function is a bundle of its own, with its own
+ * copy of this module).
  */
 export const limitsConfig = memo(() => ({
   enabled: oneOf<'on' | 'off'>('LAKEGATE_LIMITS', ['on', 'off'], 'off') === 'on',

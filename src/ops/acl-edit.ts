@@ -4,13 +4,21 @@
  */
 import { CLIENT_ID } from '../lambda/ids.ts';
 import { PLAN_NAME } from '../lambda/limits/plans.ts';
-import { AccessTableError, validateRule, type AccessRule, type AccessTable, type RowScope } from '../lambda/access/model.ts';
+import { AccessTableError, piiOfRule, validateRule, type AccessRule, type AccessTable, type RowScope } from '../lambda/access/model.ts';
+import { isPiiMode, PII_MODES, type PiiMode } from '../lambda/privacy/modes.ts';
+
+/**
+ * The explicit step that lets a client see every client's recipients in clear (row scope `all`
+ * and privacy `clear` together): the flag `acl pii` and `acl scope` need for that combination.
+ */
+export const CLEAR_FOR_ALL_CLIENTS = '--clear-for-all-clients';
 
 export type AclCommand =
   | { op: 'add'; client: number }
   | { op: 'grant' | 'revoke'; client: number; queries: string[] }
   | { op: 'disable' | 'enable'; client: number }
-  | { op: 'scope'; client: number; scope: RowScope }
+  | { op: 'scope'; client: number; scope: RowScope; confirmed: boolean }
+  | { op: 'pii'; client: number; mode: PiiMode; confirmed: boolean }
   | { op: 'max-days'; client: number; days: number }
   | { op: 'plan'; client: number; plan: string }
   | { op: 'token-ttl'; client: number; seconds: number | undefined }
@@ -46,6 +54,9 @@ export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: 
     case 'scope':
       next = { ...existing, row_scope: cmd.scope };
       break;
+    case 'pii':
+      next = { ...existing, pii: cmd.mode };
+      break;
     case 'max-days':
       next = { ...existing, max_range_days: cmd.days };
       break;
@@ -64,6 +75,11 @@ export function applyCommand(table: AccessTable, cmd: AclCommand, catalogNames: 
       next = cmd.idpClientId === undefined ? rest : { ...rest, idp_client_id: cmd.idpClientId };
       break;
     }
+  }
+  // Every client's rows in clear is never one careless command away.
+  const confirmed = (cmd.op === 'pii' || cmd.op === 'scope') && cmd.confirmed;
+  if (next.row_scope === 'all' && piiOfRule(next) === 'clear' && !(existing.row_scope === 'all' && piiOfRule(existing) === 'clear') && !confirmed) {
+    throw new AccessTableError(`client ${cmd.client} would see every client's recipients in clear (row scope all, pii clear): repeat with ${CLEAR_FOR_ALL_CLIENTS} if that is intended`);
   }
   rules.set(cmd.client, validateRule(next));
   return [...rules.values()];
@@ -87,9 +103,18 @@ export function parseCommand(words: readonly string[]): AclCommand {
     case 'grant':
     case 'revoke':
       return { op, client, queries: [...rest] };
-    case 'scope':
-      if (rest.length !== 1 || (rest[0] !== 'own' && rest[0] !== 'all')) usage('scope takes own or all');
-      return { op, client, scope: rest[0] as RowScope };
+    case 'scope': {
+      const [scope, ...flags] = rest;
+      if ((scope !== 'own' && scope !== 'all') || !flags.every((f) => f === CLEAR_FOR_ALL_CLIENTS) || flags.length > 1) usage('scope takes own or all');
+      return { op, client, scope: scope as RowScope, confirmed: flags.length === 1 };
+    }
+    case 'pii': {
+      const [mode, ...flags] = rest;
+      if (!isPiiMode(mode) || !flags.every((f) => f === CLEAR_FOR_ALL_CLIENTS) || flags.length > 1) {
+        usage(`pii takes one of ${PII_MODES.join(', ')} (and ${CLEAR_FOR_ALL_CLIENTS} for clear with row scope all)`);
+      }
+      return { op, client, mode: mode as PiiMode, confirmed: flags.length === 1 };
+    }
     case 'max-days':
       if (rest.length !== 1 || !/^[1-9]\d{0,3}$/.test(rest[0]!)) usage('max-days takes a whole number of days');
       return { op, client, days: Number(rest[0]) };

@@ -18,6 +18,7 @@ import { AnswerValidator } from '../helpers/openapi.ts';
 import { ANALYST_CLIENT_ID } from '../../src/lambda/access/model.ts';
 import { testLake } from '../helpers/lake.ts';
 import { pagesGateway } from '../helpers/pages-gateway.ts';
+import { storedPersonalValues } from '../helpers/personal.ts';
 
 const RANGE = { from: '2024-03-01', to: '2024-04-01' };
 type Answer = { columns: { name: string; type: string }[]; rows: Record<string, unknown>[]; nextToken: string | null };
@@ -181,6 +182,20 @@ describe('pages in a browser (headless Chromium)', function () {
         expect(await csvText()).to.equal(await (await api(path, bearer(), 'text/csv')).text());
       });
     }
+
+    it("all_orders_by_range: the table shows the recipients exactly as the API gives them (masked for client 4), never a stored value", async () => {
+      const range = { from: '2024-03-01', to: '2024-04-01' };
+      await runQuery('all_orders_by_range', range);
+      const json = (await (await api(`/all_orders_by_range?from=${range.from}&to=${range.to}`, bearer())).json()) as Answer;
+      expect(await table()).to.deep.equal(asCells(json));
+      expect(json.rows.some((r) => String(r.recipient_email).startsWith('XXXXX@'))).to.equal(true);
+      const shown = (await table()).flat().join('\n');
+      const stored = await storedPersonalValues((await testLake()).dir, 4, range.from, range.to);
+      expect(stored.length).to.be.greaterThan(10);
+      expect(stored.filter((v) => shown.includes(v))).to.deep.equal([]);
+      const csv = await csvText();
+      expect(stored.filter((v) => csv.includes(v))).to.deep.equal([]);
+    });
 
     it('all_orders_by_range over the data\'s year (quick pick): pages through the API\'s pages, each table equal to that page', async () => {
       const range = { from: '2024-01-01', to: '2025-01-01' };

@@ -23,7 +23,7 @@ import { QueryStillRunning, type QueryParams, type QueryRequest, type Row } from
 import { queryHandler } from '../../src/lambda/api/query-handler.ts';
 import { resultsPage } from '../helpers/athena.ts';
 import { apiEvent } from '../helpers/api.ts';
-import { openDuckDb, runAll } from '../helpers/engine.ts';
+import { CLEAR, openDuckDb, runAll } from '../helpers/engine.ts';
 import { testLake } from '../helpers/lake.ts';
 
 const athena = mockClient(AthenaClient);
@@ -90,7 +90,7 @@ class DuckBackedAthena {
 }
 
 const request = (params: QueryParams, size: number, cursor?: string, clock?: Clock): QueryRequest => ({
-  query: all, params, page: { size }, deadline: (clock?.now() ?? Date.now()) + 25_000, requestKey: 'req-1',
+  query: all, params, page: { size }, deadline: (clock?.now() ?? Date.now()) + 25_000, requestKey: 'req-1', privacy: CLEAR,
   ...(cursor ? { cursor } : {}),
 });
 
@@ -129,7 +129,7 @@ describe('Athena pages of all_orders_by_range: one execution per page (fake Athe
 
   /** The rows of the range in one execution: the first keyset and a limit no range reaches. */
   async function singleRun(params: QueryParams): Promise<Row[]> {
-    const literals = executionParameters(all, params, { size: 1e15 - 1 });
+    const literals = executionParameters(all, params, { size: 1e15 - 1 }, CLEAR);
     const reader = await conn.runAndReadAll(pasted(all.positional.text, literals));
     const rows = reader.getRows().map((r) => {
       const row: Row = {};
@@ -221,14 +221,16 @@ describe('Athena pages of all_orders_by_range: one execution per page (fake Athe
     try {
       const handler = queryHandler('all_orders_by_range');
       const base = { from: ['2024-03-01'], to: ['2024-04-01'], limit: ['50'] };
+      // A clear client: the fake Athena runs the SQL in DuckDB, which has not Trino's masking functions.
+      const clearClient = { clientId: '4', rowScope: 'own', maxRangeDays: '366', pii: 'clear' };
       fake.state = 'RUNNING';
-      const running = await handler(apiEvent(base));
+      const running = await handler(apiEvent(base, clearClient));
       expect(running.statusCode).to.equal(202);
       fake.state = 'SUCCEEDED';
       const got: Row[] = [];
       let token: string | null = JSON.parse(running.body).nextToken;
       while (token) {
-        const r = await handler(apiEvent({ ...base, nextToken: [token] }));
+        const r = await handler(apiEvent({ ...base, nextToken: [token] }, clearClient));
         expect(r.statusCode, r.body).to.equal(200);
         const body = JSON.parse(r.body);
         got.push(...body.rows);

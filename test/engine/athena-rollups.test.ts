@@ -19,6 +19,7 @@ import { LITERAL_GRAMMAR, timestampLiteral } from '../../src/lambda/engine/athen
 import { QueryStillRunning, type QueryParams, type QueryRequest } from '../../src/lambda/engine/types.ts';
 import type { FileMark, PartitionMark, RollupDay, RollupManifest } from '../../src/lambda/rollups/manifest.ts';
 import { monthsBetween, s3DayUsable, S3RollupFreshness } from '../../src/lambda/rollups/s3-freshness.ts';
+import { CLEAR } from '../helpers/engine.ts';
 
 const athena = mockClient(AthenaClient);
 const s3 = mockClient(S3Client);
@@ -108,7 +109,7 @@ describe('Athena engine: aggregate queries read the daily rollups for the days f
 
   const request = (query: NamedQuery, from: string, to: string, extra: Partial<QueryRequest> = {}): QueryRequest => {
     const params: QueryParams = { from: new Date(from), to: new Date(to), client_id: 4, all_clients: false };
-    return { query, params, deadline: clock.now() + 25_000, requestKey: 'req-1', ...extra };
+    return { query, params, deadline: clock.now() + 25_000, requestKey: 'req-1', privacy: CLEAR, ...extra };
   };
 
   /** Runs a request and gives the one statement started and the answer's source. */

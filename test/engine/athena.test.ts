@@ -19,7 +19,9 @@ import type { QueryParams, QueryRequest, Row } from '../../src/lambda/engine/typ
 import { QueryStillRunning } from '../../src/lambda/engine/types.ts';
 import { EngineBusy, EngineFailure, RangeTooExpensive } from '../../src/lambda/errors.ts';
 import { queryHandler } from '../../src/lambda/api/query-handler.ts';
-import { openDuckDb, runAll } from '../helpers/engine.ts';
+import { CLEAR, openDuckDb, runAll } from '../helpers/engine.ts';
+import { PseudonymKey } from '../../src/lambda/privacy/pseudonym-key.ts';
+import { statementFor } from '../../src/lambda/privacy/statements.ts';
 import { testLake } from '../helpers/lake.ts';
 import { resultsPage } from '../helpers/athena.ts';
 import { apiEvent } from '../helpers/api.ts';
@@ -43,7 +45,7 @@ const count = catalog().get('count_orders_by_range')!;
 const all = catalog().get('all_orders_by_range')!;
 const PARAMS: QueryParams = { from: new Date('2024-03-01Z'), to: new Date('2024-03-08Z'), client_id: 4, all_clients: false };
 const request = (query: NamedQuery, extra: Partial<QueryRequest> = {}, clock?: Clock): QueryRequest => ({
-  query, params: PARAMS, deadline: (clock?.now() ?? Date.now()) + 25_000, requestKey: 'req-1', ...extra,
+  query, params: PARAMS, deadline: (clock?.now() ?? Date.now()) + 25_000, requestKey: 'req-1', privacy: CLEAR, ...extra,
 });
 
 const state = (State: string, extra: Record<string, unknown> = {}): GetQueryExecutionCommandOutput => ({
@@ -89,6 +91,8 @@ const orderRows = (n: number): Row[] =>
     drop_city: i % 2 ? 'Bogotá' : "O'Higgins, \"Sur\"", status: 'delivered',
     created_at: new Date(Date.UTC(2024, 2, 1) + i * 1000).toISOString(), promise_time: '2024-03-03T00:00:00.000Z',
     start_time: i % 3 ? '2024-03-02T00:00:00.000Z' : null, end_time: null,
+    recipient_name: i % 2 ? 'M. Q.' : null, recipient_email: 'XXXXX@gmail.com', recipient_phone: 'XXXXX4321', drop_address: "Av. O'Higgins, \"Sur\"",
+    drop_latitude: -12.04, drop_longitude: i % 2 ? -77.03 : null,
   }));
 
 describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
@@ -326,8 +330,8 @@ describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
     });
     it("every query's parameters render to literals of the exact grammar, one per ?", () => {
       for (const q of catalog().values()) {
-        const literals = executionParameters(q, { ...PARAMS, ...(q.limit ? { limit: 10 } : {}) });
-        expect(literals).to.have.length(q.positional.text.split('?').length - 1);
+        const literals = executionParameters(q, { ...PARAMS, ...(q.limit ? { limit: 10 } : {}) }, undefined, { mode: 'masked', key: new PseudonymKey(Buffer.alloc(32, 1)) });
+        expect(literals).to.have.length(statementFor(q, 'masked', 'trino').text.split('?').length - 1);
         for (const l of literals) expect(Object.values(LITERAL_GRAMMAR).some((g) => g.test(l)), l).to.equal(true);
       }
     });
@@ -344,7 +348,8 @@ describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
         expect(rows.length).to.be.greaterThan(0);
         athena.on(GetQueryExecutionCommand).resolves(state('SUCCEEDED'));
         serveResults(query, rows);
-        const ev = apiEvent({ from: ['2024-03-01'], to: ['2024-04-01'] });
+        // A clear client: the rows the DuckDB engine answers are served as Athena's results.
+        const ev = apiEvent({ from: ['2024-03-01'], to: ['2024-04-01'] }, { clientId: '4', rowScope: 'own', maxRangeDays: '366', pii: 'clear' });
         const bodies: string[] = [];
         for (const e of [duck, engine()]) {
           setEngine(e);

@@ -6,10 +6,11 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { catalog } from '../../src/lambda/catalog.ts';
-import { LAKE_TABLES, tableGlob } from '../../src/lambda/lake/layout.ts';
+import { LAKE_TABLES, PERSONAL_COLUMNS, tableGlob } from '../../src/lambda/lake/layout.ts';
+import { CITIES } from '../../fake-data/model.ts';
 import { parseAccessTable } from '../../src/lambda/access/model.ts';
 import { makeLake, scratchPath, testLake } from '../helpers/lake.ts';
-import { openDuckDb } from '../helpers/engine.ts';
+import { CLEAR, openDuckDb } from '../helpers/engine.ts';
 import { createLakeViews } from '../../src/lambda/engine/duckdb/views.ts';
 
 const run = promisify(execFile);
@@ -44,7 +45,8 @@ describe('fake-data lake', function () {
     const [a, b, c] = await Promise.all([makeLake(11, 0.01), makeLake(11, 0.01), makeLake(12, 0.01)]);
     const [fa, fb, fc] = await Promise.all([fingerprint(a.dir), fingerprint(b.dir), fingerprint(c.dir)]);
     expect(fa).to.deep.equal(fb);
-    for (const table of ['client', 'route', 'trackcode', 'orders']) expect(fc[table], table).to.not.equal(fa[table]);
+    expect(fa.location, 'location is fingerprinted').to.match(/^[1-9]\d*:/);
+    for (const table of ['client', 'route', 'location', 'trackcode', 'orders']) expect(fc[table], table).to.not.equal(fa[table]);
   });
 
   it('has every table of docs/design.md §2 with its exact schema, facts partitioned by dt (VARCHAR)', async () => {
@@ -58,6 +60,22 @@ describe('fake-data lake', function () {
     const days = readdirSync(path.join(dir, 'orders'));
     expect(days).to.have.length(366);
     expect(days[0]).to.equal('dt=2024-01-01');
+  });
+
+  it('has the location dimension after route, and trackcode ends with its pick-up and drop location ids', () => {
+    const names = LAKE_TABLES.map((t) => t.name);
+    expect(names.indexOf('location')).to.equal(names.indexOf('route') + 1);
+    const columns = (name: string) => LAKE_TABLES.find((t) => t.name === name)!.columns.map(([c, type]) => `${c} ${type}`);
+    expect(columns('location')).to.deep.equal([
+      'location_id BIGINT', 'city_id INTEGER', 'address VARCHAR', 'latitude DOUBLE', 'longitude DOUBLE',
+      'contact_first_name VARCHAR', 'contact_last_name VARCHAR', 'contact_email VARCHAR', 'contact_phone VARCHAR',
+    ]);
+    expect(columns('trackcode').slice(-3)).to.deep.equal(['delivered_at TIMESTAMP', 'pickup_location_id BIGINT', 'drop_location_id BIGINT']);
+    expect(PERSONAL_COLUMNS.map((c) => `${c.table}.${c.column} ${c.kind}`)).to.have.members([
+      'location.address address', 'location.latitude coordinate', 'location.longitude coordinate',
+      'location.contact_first_name name', 'location.contact_last_name name',
+      'location.contact_email email', 'location.contact_phone phone',
+    ]);
   });
 
   it('follows the model: realistic shares, contracted services only, consistent nulls and partitions', async () => {
@@ -90,6 +108,143 @@ describe('fake-data lake', function () {
     expect(Number(f.dec_vs_feb)).to.be.greaterThan(1.2); // year-end peak
     for (const k of ['uncontracted', 'bad_delivered_at', 'bad_start_time', 'bad_end_time', 'bad_tc_dt', 'bad_order_dt', 'bad_order_link', 'bad_price']) {
       expect(Number(f[k]), k).to.equal(0);
+    }
+  });
+
+  describe('locations', () => {
+    /** Pick-up (warehouse) and drop (recipient) locations, by the trackcodes that use them. */
+    const KINDS = `
+      warehouse AS (SELECT DISTINCT pickup_location_id AS location_id, client_id FROM trackcode),
+      recipient AS (SELECT DISTINCT drop_location_id AS location_id FROM trackcode)`;
+    const count = async (text: string) => Number((await sql((await testLake()).dir, text))[0]!.n);
+
+    it("every trackcode's drop location exists and is in its drop city", async () => {
+      expect(await count(`SELECT count(*) AS n FROM trackcode t LEFT JOIN location l ON l.location_id = t.drop_location_id
+                          WHERE l.location_id IS NULL OR l.city_id <> t.drop_city_id`)).to.equal(0);
+    });
+
+    it("every trackcode's pick-up location exists, is in its pickup city and is one of its client's 1–4 warehouses", async () => {
+      const { dir } = await testLake();
+      expect(await count(`SELECT count(*) AS n FROM trackcode t LEFT JOIN location l ON l.location_id = t.pickup_location_id
+                          WHERE l.location_id IS NULL OR l.city_id <> t.pickup_city_id`)).to.equal(0);
+      const perClient = await sql(dir, `SELECT client_id, count(DISTINCT pickup_location_id) AS n, count(*) AS parcels FROM trackcode GROUP BY 1 ORDER BY parcels DESC`);
+      expect(perClient).to.have.length(50);
+      for (const c of perClient) expect(Number(c.n), `client ${c.client_id}`).to.be.within(1, 4);
+      expect(Number(perClient[0]!.n), 'the biggest shipper has several warehouses').to.be.greaterThan(1);
+      expect(new Set(perClient.map((c) => Number(c.n))).size, 'sizes differ').to.be.greaterThan(1);
+      // A warehouse is one client's, and never a recipient's address.
+      expect(await count(`WITH ${KINDS} SELECT count(*) AS n FROM (SELECT location_id FROM warehouse GROUP BY 1 HAVING count(*) > 1)`)).to.equal(0);
+      expect(await count(`WITH ${KINDS} SELECT count(*) AS n FROM warehouse JOIN recipient USING (location_id)`)).to.equal(0);
+    });
+
+    it('phones are E.164 with the calling code of the location\'s country and its number length', async () => {
+      const { dir } = await testLake();
+      const calling = { CL: '56', PE: '51', CO: '57', MX: '52', AR: '54' } as const;
+      const rows = await sql(dir, `
+        SELECT co.iso_code, count(*) AS n,
+               count(*) FILTER (WHERE NOT regexp_full_match(l.contact_phone, '\\+(56|51|57|52|54)\\d{8,10}')) AS bad_shape,
+               count(*) FILTER (WHERE NOT starts_with(l.contact_phone, '+' || CASE co.iso_code ${Object.entries(calling).map(([k, v]) => `WHEN '${k}' THEN '${v}'`).join(' ')} END)) AS bad_prefix,
+               min(length(l.contact_phone)) AS shortest, max(length(l.contact_phone)) AS longest
+        FROM location l JOIN city c USING (city_id) JOIN country co USING (country_id)
+        WHERE l.contact_phone IS NOT NULL GROUP BY 1 ORDER BY 1`);
+      expect(rows.map((r) => r.iso_code)).to.deep.equal(['AR', 'CL', 'CO', 'MX', 'PE']);
+      // national number lengths: CL 9, PE 8 (landline) or 9 (mobile), CO / MX / AR 10
+      const lengths: Record<string, [number, number]> = { CL: [9, 9], PE: [8, 9], CO: [10, 10], MX: [10, 10], AR: [10, 10] };
+      for (const r of rows) {
+        const iso = String(r.iso_code) as keyof typeof calling;
+        expect(Number(r.bad_shape), iso).to.equal(0);
+        expect(Number(r.bad_prefix), iso).to.equal(0);
+        const [min, max] = lengths[iso]!;
+        expect([Number(r.shortest), Number(r.longest)], iso).to.deep.equal([1 + calling[iso].length + min, 1 + calling[iso].length + max]);
+      }
+    });
+
+    it("e-mails mostly have a valid shape: recipients on common mail domains, warehouse staff on their client's company domain", async () => {
+      const { dir } = await testLake();
+      const EMAIL = `'[a-z0-9._]+@[a-z0-9-]+(\\.[a-z0-9-]+)+'`;
+      const [recipients] = await sql(dir, `WITH ${KINDS}
+        SELECT count(l.contact_email) AS n,
+               count(*) FILTER (WHERE regexp_full_match(l.contact_email, ${EMAIL})) AS valid,
+               count(*) FILTER (WHERE regexp_full_match(l.contact_email, ${EMAIL})
+                 AND split_part(l.contact_email, '@', 2) NOT IN ('gmail.com', 'hotmail.com', 'outlook.com', 'yahoo.com', 'live.cl',
+                                                                 'yahoo.es', 'yahoo.com.mx', 'yahoo.com.ar', 'hotmail.com.ar')) AS other_domain,
+               count(DISTINCT split_part(l.contact_email, '@', 2)) FILTER (WHERE regexp_full_match(l.contact_email, ${EMAIL})) AS domains
+        FROM recipient JOIN location l USING (location_id)`);
+      expect(Number(recipients!.valid) / Number(recipients!.n)).to.be.within(0.95, 0.999);
+      expect(Number(recipients!.other_domain)).to.equal(0);
+      expect(Number(recipients!.domains)).to.be.at.least(8);
+      // Staff: a well-formed address at the client's commercial name + the country's TLD (andesretail.cl).
+      const [staff] = await sql(dir, `WITH ${KINDS}
+        SELECT count(*) AS n,
+               count(*) FILTER (WHERE l.contact_email IS NULL OR NOT regexp_full_match(l.contact_email, ${EMAIL})
+                 OR split_part(l.contact_email, '@', 2) <> regexp_replace(lower(strip_accents(c.commercial_name)), '[^a-z0-9]', '', 'g')
+                      || CASE co.iso_code WHEN 'CL' THEN '.cl' ELSE '.com.' || lower(co.iso_code) END) AS off_domain
+        FROM warehouse w JOIN location l USING (location_id) JOIN client c USING (client_id)
+        JOIN city ci ON ci.city_id = c.city_id JOIN country co ON co.country_id = ci.country_id`);
+      expect(Number(staff!.n)).to.be.greaterThan(50);
+      expect(Number(staff!.off_domain)).to.equal(0);
+      // Local parts come from the name: "María José Núñez" → maria.jose.nunez, mariajosenunez, m.nunez…
+      expect(await count(`SELECT count(*) AS n FROM location WHERE contact_last_name IS NOT NULL AND regexp_full_match(contact_email, ${EMAIL})
+        AND NOT contains(split_part(contact_email, '@', 1),
+                         regexp_replace(lower(strip_accents(split_part(contact_last_name, ' ', 1))), '[^a-z]', '', 'g'))`)).to.equal(0);
+    });
+
+    it('addresses are a street without digits, a house number and sometimes a unit after a comma', async () => {
+      const { dir } = await testLake();
+      const [a] = await sql(dir, `SELECT count(*) AS n,
+          count(*) FILTER (WHERE NOT regexp_full_match(address, '[^0-9,]+ [1-9][0-9]{0,3}(, [^,]+)?')) AS bad,
+          count(*) FILTER (WHERE address LIKE '%, %') AS with_unit,
+          count(DISTINCT regexp_extract(address, '^([^0-9]+) [0-9]', 1)) AS streets
+        FROM location`);
+      expect(Number(a!.bad)).to.equal(0);
+      expect(Number(a!.with_unit) / Number(a!.n)).to.be.within(0.1, 0.5);
+      expect(Number(a!.streets)).to.be.greaterThan(80); // ~20 per country
+    });
+
+    it("points lie within 0.2° of their city's centre, scattered", async () => {
+      const { dir } = await testLake();
+      const centres = CITIES.map((c) => `(${c.cityId}, ${c.centre[0]}, ${c.centre[1]})`).join(', ');
+      const rows = await sql(dir, `
+        SELECT l.city_id, max(abs(l.latitude - c.lat)) AS dlat, max(abs(l.longitude - c.lon)) AS dlon,
+               stddev(l.latitude) AS spread, count(DISTINCT (l.latitude, l.longitude)) AS points, count(*) AS n
+        FROM location l JOIN (VALUES ${centres}) c(city_id, lat, lon) USING (city_id) GROUP BY 1 ORDER BY 1`);
+      expect(rows).to.have.length(23);
+      for (const r of rows) {
+        expect(Number(r.dlat), `city ${r.city_id}`).to.be.below(0.2);
+        expect(Number(r.dlon), `city ${r.city_id}`).to.be.below(0.2);
+        expect(Number(r.spread), `city ${r.city_id}`).to.be.above(0.02);
+        expect(Number(r.points), `city ${r.city_id}`).to.equal(Number(r.n));
+      }
+    });
+
+    it('recipients repeat: some drop location receives ≥ 10 parcels, the median one a few, ~3 per pooled location', async () => {
+      const { dir } = await testLake();
+      const [r] = await sql(dir, `WITH ${KINDS}, per AS (SELECT drop_location_id, count(*) AS n FROM trackcode GROUP BY 1)
+        SELECT max(n) AS top, median(n) AS median, (SELECT count(*) FROM trackcode) AS parcels,
+               (SELECT count(*) FROM location) - (SELECT count(*) FROM warehouse) AS pool FROM per`);
+      expect(Number(r!.top)).to.be.at.least(10);
+      expect(Number(r!.median)).to.be.within(1, 3);
+      expect(Number(r!.parcels) / Number(r!.pool)).to.be.within(2.5, 3.5);
+    });
+
+    // Awkward values on purpose, so that masking is tested honestly: each present, the rare ones rare.
+    const awkward: [string, string, number][] = [
+      ['accented names', `regexp_matches(coalesce(contact_first_name, '') || coalesce(contact_last_name, ''), '[áéíóúÁÉÍÓÚñÑ]')`, 1],
+      ['apostrophes in names (O\'Brien, D\'Angelo)', `contact_last_name LIKE '%''%'`, 0.1],
+      ['compound first names (María José)', `contact_first_name LIKE '% %'`, 1],
+      ['two surnames (González Pérez)', `contact_last_name LIKE '% %'`, 1],
+      ['one-word names (no last name)', `contact_last_name IS NULL AND contact_first_name NOT LIKE '% %'`, 0.05],
+      ['missing e-mails', `contact_email IS NULL`, 0.1],
+      ['e-mails without an @', `contact_email NOT LIKE '%@%'`, 0.05],
+      ['e-mails whose domain has no dot', `contact_email LIKE '%@%' AND split_part(contact_email, '@', 2) NOT LIKE '%.%'`, 0.05],
+      ['missing phones', `contact_phone IS NULL`, 0.1],
+    ];
+    for (const [label, where, maxShare] of awkward) {
+      it(`has ${label}`, async () => {
+        const [r] = await sql((await testLake()).dir, `SELECT count(*) FILTER (WHERE ${where}) AS n, count(*) AS total FROM location`);
+        expect(Number(r!.n), label).to.be.greaterThan(0);
+        expect(Number(r!.n) / Number(r!.total), label).to.be.at.most(maxShare);
+      });
     }
   });
 
@@ -168,7 +323,8 @@ describe('fake-data lake', function () {
     try {
       for (const query of catalog().values()) {
         const p = await engine.profile({
-          query, params: { ...params, ...(query.limit ? { limit: 10 } : {}) }, deadline: Date.now() + 30_000,
+          // clear: what is read is the stored columns (masking is test/engine/privacy.test.ts's)
+          query, params: { ...params, ...(query.limit ? { limit: 10 } : {}) }, deadline: Date.now() + 30_000, privacy: CLEAR,
           ...(query.page ? { page: { size: 100 } } : {}),
         });
         // Each fact table read over the week's 8 days, or from its lookback when the query has one.

@@ -15,6 +15,7 @@ export interface LakeRows {
   city: Map<number, { name: string; country_id: number }>;
   country: Map<number, string>;
   route: Map<number, { code: string; city_id: number }>;
+  location: Map<number, Raw>;
 }
 
 /** Read every row of the lake's tables (plain scans; timestamps as epoch ms, ids as numbers). */
@@ -32,9 +33,9 @@ export async function readLake(dir: string): Promise<LakeRows> {
       return out;
     });
   };
-  const [trackcode, orders, service, city, country, route] = await Promise.all([
+  const [trackcode, orders, service, city, country, route, location] = await Promise.all([
     read('trackcode', true), read('orders', true), read('service', false), read('city', false),
-    read('country', false), read('route', false),
+    read('country', false), read('route', false), read('location', false),
   ]);
   conn.closeSync();
   db.closeSync();
@@ -45,6 +46,7 @@ export async function readLake(dir: string): Promise<LakeRows> {
     city: new Map(city.map((c) => [c.city_id as number, { name: c.name as string, country_id: c.country_id as number }])),
     country: new Map(country.map((c) => [c.country_id as number, c.name as string])),
     route: new Map(route.map((r) => [r.route_id as number, { code: r.code as string, city_id: r.city_id as number }])),
+    location: new Map(location.map((r) => [r.location_id as number, r])),
   };
 }
 
@@ -131,6 +133,8 @@ export const reference: Record<string, (lake: LakeRows, s: Scope) => Row[]> = {
       .sort((a, b) => (a.created_at as number) - (b.created_at as number) || (a.order_id as number) - (b.order_id as number))
       .map((o) => {
         const t = tcById.get(o.trackcode_id as number)!;
+        const drop = l.location.get(t.drop_location_id as number);
+        const name = [drop?.contact_first_name, drop?.contact_last_name].filter((n) => n !== null && n !== undefined).join(' ');
         return {
           order_id: o.order_id as number,
           trackcode_id: o.trackcode_id as number,
@@ -143,6 +147,13 @@ export const reference: Record<string, (lake: LakeRows, s: Scope) => Row[]> = {
           promise_time: iso(o.promise_time as number),
           start_time: iso(o.start_time as number | null),
           end_time: iso(o.end_time as number | null),
+          // The recipient, stored values (what a clear caller gets).
+          recipient_name: name === '' ? null : name,
+          recipient_email: (drop?.contact_email ?? null) as string | null,
+          recipient_phone: (drop?.contact_phone ?? null) as string | null,
+          drop_address: (drop?.address ?? null) as string | null,
+          drop_latitude: (drop?.latitude ?? null) as number | null,
+          drop_longitude: (drop?.longitude ?? null) as number | null,
         };
       });
   },

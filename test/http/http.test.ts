@@ -12,6 +12,7 @@ import type { QueryParams, Row } from '../../src/lambda/engine/types.ts';
 import { csvField } from '../../src/lambda/api/response.ts';
 import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
 import { openDuckDb, runAll } from '../helpers/engine.ts';
+import { localPrivacy } from '../../harness/privacy.ts';
 import { makeLake, scratchPath } from '../helpers/lake.ts';
 import { startGateway, type Gateway } from '../../harness/gateway.ts';
 import { conforms } from '../helpers/openapi.ts';
@@ -68,7 +69,8 @@ describe('gateway over HTTP (serverless offline)', function () {
       expect(r.status).to.equal(200);
       expect(r.headers.get('content-type')).to.equal('application/json; charset=utf-8');
       const body = await r.json();
-      const want = await runAll(engine, query, params(query, 4));
+      // Client 4's rule has no pii: its personal columns come out masked, with the gateway's key.
+      const want = await runAll(engine, query, params(query, 4), 1000, localPrivacy(keysDir, 'masked'));
       expect(body.query).to.equal(query.name);
       expect(body.columns).to.deep.equal(query.columns);
       expect(body.rows).to.deep.equal(query.page ? want.slice(0, 100) : want);
@@ -91,7 +93,7 @@ describe('gateway over HTTP (serverless offline)', function () {
 
   it('all_orders_by_range: walking every page loses and repeats no row', async () => {
     const q = catalog().get('all_orders_by_range')!;
-    const want = await runAll(engine, q, params(q, 4));
+    const want = await runAll(engine, q, params(q, 4), 1000, localPrivacy(keysDir, 'masked'));
     const limit = Math.floor(want.length / 4); // ≥ 4 full pages and a partial one
     const rows: Row[] = [];
     let next: string | null = null;
@@ -110,10 +112,10 @@ describe('gateway over HTTP (serverless offline)', function () {
     expect(new Set(rows.map((r) => r.order_id)).size).to.equal(rows.length);
   });
 
-  it('whoami answers who the token is for', async () => {
+  it('whoami answers who the token is for: client, row scope, range and privacy mode', async () => {
     const r = await getAs(9000, '/whoami');
     expect(r.status).to.equal(200);
-    expect(await r.json()).to.deep.equal({ clientId: 9000, rowScope: 'all', maxRangeDays: 3660 });
+    expect(await r.json()).to.deep.equal({ clientId: 9000, rowScope: 'all', maxRangeDays: 3660, pii: 'pseudonymized' });
     expect((await get('/whoami')).status).to.equal(401);
     expect((await getAs(13, '/whoami')).status).to.equal(403);
   });

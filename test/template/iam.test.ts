@@ -49,6 +49,8 @@ export const IAM_TABLE: readonly IamCase[] = [
   allow('QueryRole', 's3:GetObject', results('athena/0f1e2d.csv'), 'result reuse and paging read it back'),
   allow('QueryRole', 's3:ListBucket', results(), 'Athena checks the result location', { 's3:prefix': 'athena/' }),
   allow('QueryRole', 'ssm:GetParameter', ssm('page-token-secret'), 'seals nextToken cursors'),
+  allow('QueryRole', 'ssm:GetParameter', ssm('pseudonym-secret'), "keys the pseudonyms of recipients' personal data (docs/privacy.md)"),
+  deny('QueryRole', 'ssm:PutParameter', ssm('pseudonym-secret'), 'never rotates it (operators do)'),
   allow('QueryRole', 's3:GetObject', data('rollups.json'), "reads the rollups' freshness record (Athena engine)"),
   deny('QueryRole', 's3:PutObject', data('rollups.json'), 'never writes the freshness record (operators rebuild rollups)'),
   deny('QueryRole', 's3:PutObject', data('orders_daily/dt=2024-03-01/part-0.parquet'), 'never writes rollups'),
@@ -114,6 +116,9 @@ export const IAM_TABLE: readonly IamCase[] = [
   deny('AuthorizerRole', 'kms:Decrypt', `${A}:kms:${REGION_ACCOUNT}:key/1234abcd-aws-ssm-default`, 'never outside SSM', { 'kms:ViaService': 's3.us-east-1.amazonaws.com' }),
   ...['QueryRole', 'WhoamiRole', 'PublicRole', 'TokenRole', 'JwksRole'].map((role) =>
     deny(role, 'ssm:GetParameter', ssm('usage-key-secret'), 'only the authorizer knows how API key values are derived')),
+  // ── personal data (docs/privacy.md): only the query functions, whose SQL masks it, read the pseudonym secret ──
+  ...['AuthorizerRole', 'WhoamiRole', 'PublicRole', 'TokenRole', 'JwksRole', 'CrawlerRole'].map((role) =>
+    deny(role, 'ssm:GetParameter', ssm('pseudonym-secret'), 'only the query functions pseudonymize')),
   // ── the public pages: logs only ──
   allow('PublicRole', 'logs:PutLogEvents', logs('/aws/lambda/lakegate-prod-public'), 'logs'),
   deny('PublicRole', 's3:GetObject', data(accessControlKey), 'reads nothing'),

@@ -58,6 +58,7 @@ describe('serverless package (no AWS credentials)', function () {
       const crawlers = Object.fromEntries(ofType(prod.template, 'AWS::Glue::Crawler'));
       const paths = (c: Resource) => c.Properties.Targets.S3Targets.map((t: any) => t.Path['Fn::Sub']);
       expect(paths(crawlers.LakeCrawler!)).to.deep.equal(LAKE_TABLES.map((t) => `s3://\${DataBucket}/${t.name}/`));
+      expect(paths(crawlers.LakeCrawler!), 'the location dimension (personal data) is crawled like the others').to.include('s3://${DataBucket}/location/');
       expect(paths(crawlers.AccessControlCrawler!)).to.deep.equal(['s3://${DataBucket}/access_control/']);
       for (const c of Object.values(crawlers)) {
         expect(c.Properties.Name).to.match(/^lakegate-prod-/);
@@ -145,8 +146,9 @@ describe('serverless package (no AWS credentials)', function () {
         expect(env.LAKEGATE_ENGINE).to.equal('athena');
         expect(env.LAKEGATE_JWT_PUBLIC_KEY_PARAMETER).to.equal('/lakegate/prod/jwt-public-key');
         expect(env.LAKEGATE_PAGE_TOKEN_SECRET_PARAMETER).to.equal('/lakegate/prod/page-token-secret');
+        expect(env.LAKEGATE_PSEUDONYM_SECRET_PARAMETER).to.equal('/lakegate/prod/pseudonym-secret');
         expect(env.LAKEGATE_ATHENA_WORKGROUP).to.deep.equal({ Ref: 'AthenaWorkGroup' });
-        expect(env).to.not.have.any.keys('LAKEGATE_JWT_PUBLIC_KEY', 'LAKEGATE_PAGE_TOKEN_SECRET', 'LAKEGATE_JWT_HS256_SECRET');
+        expect(env).to.not.have.any.keys('LAKEGATE_JWT_PUBLIC_KEY', 'LAKEGATE_PAGE_TOKEN_SECRET', 'LAKEGATE_JWT_HS256_SECRET', 'LAKEGATE_PSEUDONYM_SECRET');
       }
     });
 

@@ -310,7 +310,7 @@ describe('token authorizer', () => {
         expect(statement(r).Resource).to.deep.equal([...NAMES, 'whoami'].flatMap(arns));
         expect(r.principalId).to.equal('4');
         // With what to answer for a method the policy does not list (API Gateway's ACCESS_DENIED renders it).
-        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366, plan: 'standard', ...DENIALS.notGranted });
+        expect(r.context).to.deep.equal({ clientId: '4', rowScope: 'own', maxRangeDays: 366, plan: 'standard', pii: 'masked', ...DENIALS.notGranted });
       }
     });
 
@@ -324,7 +324,7 @@ describe('token authorizer', () => {
 
     it('row scope all for the analysts, as a plain string in the context', async () => {
       const r = await call(`Bearer ${mint(key, '9000')}`);
-      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660, plan: 'standard', ...DENIALS.notGranted });
+      expect(r.context).to.deep.equal({ clientId: '9000', rowScope: 'all', maxRangeDays: 3660, plan: 'standard', pii: 'masked', ...DENIALS.notGranted });
       for (const v of Object.values(r.context!)) expect(['string', 'number', 'boolean']).to.include(typeof v);
     });
 

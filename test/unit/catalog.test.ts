@@ -68,6 +68,41 @@ describe('named-query catalog', () => {
   });
 });
 
+describe('catalog: personal columns (docs/privacy.md)', () => {
+  const listing = catalog().get('all_orders_by_range')!;
+  const source = listing.source;
+  const piiLine = /^-- @pii .*$/m;
+
+  it('all_orders_by_range declares its six recipient columns, after its other columns; no other query outputs personal data', () => {
+    expect(listing.personal).to.deep.equal([
+      { column: 'recipient_name', kind: 'name' }, { column: 'recipient_email', kind: 'email' }, { column: 'recipient_phone', kind: 'phone' },
+      { column: 'drop_address', kind: 'address' }, { column: 'drop_latitude', kind: 'coordinate' }, { column: 'drop_longitude', kind: 'coordinate' },
+    ]);
+    expect(listing.columns.slice(-6).map((c) => c.name)).to.deep.equal(listing.personal.map((p) => p.column));
+    for (const q of catalog().values()) if (q !== listing) expect(q.personal, q.name).to.deep.equal([]);
+  });
+
+  it('refuses a query that outputs a personal column without declaring it (by omission, by renaming, through a CTE)', () => {
+    expect(() => parseQuery('all_orders_by_range', source.replace(piiLine, ''))).to.throw(/outputs personal data without declaring it in @pii: recipient_name, recipient_email, recipient_phone, drop_address, drop_latitude, drop_longitude/);
+    expect(() => parseQuery('all_orders_by_range', source.replace(', drop_longitude coordinate', ''))).to.throw(/without declaring it in @pii: drop_longitude$/);
+    const renamed = source.replace('l.contact_phone AS recipient_phone', 'upper(l.contact_phone) AS recipient_phone');
+    expect(() => parseQuery('all_orders_by_range', renamed.replace(', recipient_phone phone', ''))).to.throw(/recipient_phone/);
+    const viaCte = source.replace('WITH page AS (', 'WITH phones AS (SELECT location_id AS id, contact_phone AS p FROM location), page AS (')
+      .replace('l.contact_phone AS recipient_phone', '(SELECT ph.p FROM phones ph WHERE ph.id = l.location_id) AS recipient_phone');
+    expect(() => parseQuery('all_orders_by_range', viaCte.replace(', recipient_phone phone', ''))).to.throw(/recipient_phone/);
+  });
+
+  it('refuses SELECT * in a query that reads personal data, an unknown kind, a kind of the wrong type, and personal columns outside a listing', () => {
+    expect(() => parseQuery('all_orders_by_range', source.replace('LEFT JOIN location l', 'LEFT JOIN (SELECT * FROM location) l'))).to.throw(/no \*/);
+    expect(() => parseQuery('all_orders_by_range', source.replace('recipient_name name', 'recipient_name person'))).to.throw(/bad @pii entry/);
+    expect(() => parseQuery('all_orders_by_range', source.replace('drop_latitude coordinate', 'drop_latitude name'))).to.throw(/drop_latitude is double; a name is varchar/);
+    const aggregate = '-- recipients\n-- @columns recipient varchar, parcels bigint\n-- @pii recipient email\n' +
+      'SELECT l.contact_email AS recipient, count(*) AS parcels FROM trackcode t JOIN location l ON l.location_id = t.drop_location_id ' +
+      'WHERE t.dt >= CAST(CAST(:from AS DATE) AS VARCHAR) AND t.created_at >= :from AND t.created_at < :to AND (:all_clients OR t.client_id = :client_id) GROUP BY 1';
+    expect(() => parseQuery('recipients', aggregate)).to.throw(/listings only/);
+  });
+});
+
 describe('named parameters', () => {
   it('compile to ? in order of appearance and to $name', () => {
     const sql = "SELECT ':not_a_param' AS s, \"a:b\" -- :comment\nFROM t WHERE a >= :from AND b < :to AND c = :from /* :x */";

@@ -9,7 +9,7 @@ import { csvField, negotiate } from '../../src/lambda/api/response.ts';
 import { BadRequest } from '../../src/lambda/errors.ts';
 import { apiEvent, SpyEngine } from '../helpers/api.ts';
 
-const SCOPE: ClientScope = { clientId: 4, allClients: false, maxRangeDays: 31 };
+const SCOPE: ClientScope = { clientId: 4, allClients: false, maxRangeDays: 31, pii: 'masked' };
 const count = catalog().get('count_orders_by_range')!;
 const top = catalog().get('most_visited_location_from_trackcode_by_range')!;
 const paged = catalog().get('all_orders_by_range')!;
@@ -90,7 +90,9 @@ describe('request parameters', () => {
   describe('scope from the authorizer context', () => {
     const cases: [string, Record<string, unknown> | null, ClientScope | undefined][] = [
       ['strings, as API Gateway passes them', { clientId: '4', rowScope: 'own', maxRangeDays: '31' }, SCOPE],
-      ['row scope all', { clientId: '9000', rowScope: 'all', maxRangeDays: 3660 }, { clientId: 9000, allClients: true, maxRangeDays: 3660 }],
+      ['row scope all', { clientId: '9000', rowScope: 'all', maxRangeDays: 3660 }, { clientId: 9000, allClients: true, maxRangeDays: 3660, pii: 'masked' }],
+      ['a privacy mode', { clientId: '4', rowScope: 'own', maxRangeDays: '31', pii: 'clear' }, { ...SCOPE, pii: 'clear' }],
+      ['an unknown privacy mode (refused, never read as clear)', { clientId: '4', rowScope: 'own', maxRangeDays: '31', pii: 'raw' }, undefined],
       ['no context', null, undefined],
       ['no client id', { rowScope: 'own', maxRangeDays: '31' }, undefined],
       ['a bad row scope', { clientId: '4', rowScope: 'ALL', maxRangeDays: '31' }, undefined],
@@ -213,7 +215,7 @@ describe('query handler (spy engine)', () => {
     it('400 once expired', () => {
       let t = 0;
       const tokens = new PageTokens(Buffer.alloc(32, 1), 60, () => t);
-      const binding = { engine: 'duckdb', query: 'q', clientId: 1, allClients: false, from: 'a', to: 'b' };
+      const binding = { engine: 'duckdb', query: 'q', clientId: 1, allClients: false, from: 'a', to: 'b', pii: 'masked' };
       const sealed = tokens.seal(binding, 'c');
       t = 59_000;
       expect(tokens.open(sealed, binding)).to.equal('c');

@@ -38,7 +38,7 @@ const ROW_VALUE = 'ROW-VALUE-Quilmes-7f3a'; // a cell value that must never reac
 const USAGE_SECRET = Buffer.alloc(32, 9);
 const ACCESS_KEYS = [
   'requestId', 'time', 'clientId', 'claimedClientId', 'query', 'from', 'to', 'status', 'errorCode', 'rows', 'bytesScanned',
-  'engineMs', 'durationMs', 'resultReused', 'decidedBy',
+  'engineMs', 'durationMs', 'resultReused', 'decidedBy', 'pii',
 ].sort();
 
 /** An engine that answers one row holding ROW_VALUE, or fails the way it was told to. */
@@ -120,11 +120,11 @@ describe('usage: access log and metrics', () => {
 
   const cases: [string, () => () => Promise<number>, number, Partial<AccessRecord>][] = [
     ['200 answered', () => viaHandler(RANGE), 200,
-      { clientId: 4, query: 'most_required_service_by_range', from: '2024-03-01T00:00:00.000Z', to: '2024-03-08T00:00:00.000Z', errorCode: null, rows: 1, bytesScanned: null, resultReused: null, decidedBy: 'handler' }],
+      { clientId: 4, query: 'most_required_service_by_range', from: '2024-03-01T00:00:00.000Z', to: '2024-03-08T00:00:00.000Z', errorCode: null, rows: 1, bytesScanned: null, resultReused: null, decidedBy: 'handler', pii: 'masked' }],
     ['400 bad range', () => viaHandler({ from: ['2024-03-08'], to: ['2024-03-01'] }), 400,
       { clientId: 4, errorCode: 'bad_request', rows: null, engineMs: null, from: null, to: null, decidedBy: 'handler' }],
     ['401 expired token (authorizer): the client its token names, unverified', () => viaAuthorizer(`Bearer ${mint(key, '4', { sign: { expiresIn: -120 } })}`), 401,
-      { clientId: null, claimedClientId: 4, query: 'most_required_service_by_range', errorCode: 'unauthorized', decidedBy: 'authorizer' }],
+      { clientId: null, claimedClientId: 4, query: 'most_required_service_by_range', errorCode: 'unauthorized', decidedBy: 'authorizer', pii: null }],
     ['401 garbage header (authorizer)', () => viaAuthorizer('Bearer not.a.jwt'), 401, { clientId: null, claimedClientId: null, errorCode: 'unauthorized' }],
     ['403 disabled client (authorizer Deny): the code the client is told', () => viaAuthorizer(`Bearer ${mint(key, '13')}`), 403,
       { clientId: 13, errorCode: 'client_disabled', decidedBy: 'authorizer' }],

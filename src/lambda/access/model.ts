@@ -9,6 +9,7 @@
 
 import { PROVIDER_CLIENT_ID, QUERY_NAME } from '../ids.ts';
 import { plans } from '../limits/plans.ts';
+import { DEFAULT_PII_MODE, isPiiMode, PII_MODES, type PiiMode } from '../privacy/modes.ts';
 
 export type RowScope = 'own' | 'all';
 
@@ -28,12 +29,14 @@ export interface AccessRule {
   readonly token_ttl_seconds?: number;
   /** This client's id at the configured identity provider (e.g. a Cognito app client id), when it signs in there. */
   readonly idp_client_id?: string;
+  /** How this client sees personal data (docs/privacy.md); absent = masked. */
+  readonly pii?: PiiMode;
 }
 
 export type AccessTable = ReadonlyMap<number, AccessRule>;
 
 export const MAX_RANGE_DAYS_LIMIT = 3660;
-const KEYS = new Set(['client_id', 'enabled', 'allowed_queries', 'row_scope', 'max_range_days', 'note', 'plan', 'token_ttl_seconds', 'idp_client_id']);
+const KEYS = new Set(['client_id', 'enabled', 'allowed_queries', 'row_scope', 'max_range_days', 'note', 'plan', 'token_ttl_seconds', 'idp_client_id', 'pii']);
 
 export class AccessTableError extends Error {
   override name = 'AccessTableError';
@@ -47,7 +50,7 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('not an object');
   const r = value as Record<string, unknown>;
   for (const k of Object.keys(r)) if (!KEYS.has(k)) fail(`unknown field "${k}"`);
-  const { client_id, enabled, allowed_queries, row_scope, max_range_days, note, plan, token_ttl_seconds, idp_client_id } = r;
+  const { client_id, enabled, allowed_queries, row_scope, max_range_days, note, plan, token_ttl_seconds, idp_client_id, pii } = r;
   if (!Number.isSafeInteger(client_id) || (client_id as number) < 0) fail('client_id must be a non-negative integer');
   if (typeof enabled !== 'boolean') fail('enabled must be true or false');
   if (!Array.isArray(allowed_queries) || !allowed_queries.every((q) => typeof q === 'string' && (q === '*' || QUERY_NAME.test(q)))) {
@@ -63,6 +66,7 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
   }
   if (idp_client_id !== undefined && (typeof idp_client_id !== 'string' || !PROVIDER_CLIENT_ID.test(idp_client_id))) fail('idp_client_id must be an identifier');
   if (plan !== undefined && (typeof plan !== 'string' || !plans().plans.has(plan))) fail(`plan must be one of ${[...plans().plans.keys()].join(', ')}`);
+  if (pii !== undefined && !isPiiMode(pii)) fail(`pii must be one of ${PII_MODES.join(', ')}`);
   return {
     client_id: client_id as number,
     enabled: enabled as boolean,
@@ -73,7 +77,13 @@ export function validateRule(value: unknown, where = 'rule'): AccessRule {
     ...(plan !== undefined ? { plan: plan as string } : {}),
     ...(token_ttl_seconds !== undefined ? { token_ttl_seconds: token_ttl_seconds as number } : {}),
     ...(idp_client_id !== undefined ? { idp_client_id: idp_client_id as string } : {}),
+    ...(pii !== undefined ? { pii: pii as PiiMode } : {}),
   };
+}
+
+/** How a rule's client sees personal data: its own mode, or masked. */
+export function piiOfRule(rule: AccessRule): PiiMode {
+  return rule.pii ?? DEFAULT_PII_MODE;
 }
 
 /** The plan a rule puts its client on: its own, or the default plan. */
@@ -149,8 +159,8 @@ export function defaultAccessTable(clientIds: readonly number[], queryNames: rea
   };
   const rules = clientIds.map((id) => ({ ...own(id), ...exceptions[id] }));
   rules.push({
-    client_id: ANALYST_CLIENT_ID, enabled: true, allowed_queries: ['*'], row_scope: 'all', max_range_days: 3660, plan: 'internal',
-    note: 'internal analysts: every client\'s rows',
+    client_id: ANALYST_CLIENT_ID, enabled: true, allowed_queries: ['*'], row_scope: 'all', max_range_days: 3660, plan: 'internal', pii: 'pseudonymized',
+    note: 'internal analysts: every client\'s rows, recipients pseudonymized',
   });
   return rules.map((r) => validateRule(r));
 }

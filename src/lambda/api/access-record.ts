@@ -10,6 +10,7 @@ import { publishRequestMetrics } from '../usage/metrics.ts';
 import { accessRecord, roundMs } from '../usage/record.ts';
 import { applyCors, requestOrigin } from './cors.ts';
 import { errorResponse, forMethod } from './response.ts';
+import type { PiiMode } from '../privacy/modes.ts';
 
 /** What the access record learns while a request is answered (filled in as the request goes). */
 export interface RequestFacts {
@@ -22,6 +23,8 @@ export interface RequestFacts {
   bytesScanned: number | null;
   engineMs: number | null;
   resultReused: boolean | null;
+  /** The privacy mode the answer was given in (docs/privacy.md), once the caller's scope is known. */
+  pii: PiiMode | null;
 }
 
 /** The error body's code (the API's `{error: {code}}`, or RFC 6749's `{error}`), null for success. */
@@ -47,7 +50,7 @@ export function withAccessRecord(
     const started = performance.now();
     useLambdaContext(context);
     const requestId = event.requestContext?.requestId ?? randomUUID();
-    const facts: RequestFacts = { clientId: null, claimedClientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null };
+    const facts: RequestFacts = { clientId: null, claimedClientId: null, from: null, to: null, rows: null, bytesScanned: null, engineMs: null, resultReused: null, pii: null };
     let response: APIGatewayProxyResult;
     try {
       response = await answer(event, context, requestId, facts);

@@ -1,7 +1,8 @@
 /**
- * `nextToken`: the engine's cursor sealed with an HMAC, bound to the client, its row scope,
- * the query and the range, with an expiry. A client cannot forge, alter, or replay one for
- * another client, query or range; any such token is a 400.
+ * `nextToken`: the engine's cursor sealed with an HMAC, bound to the client, its row scope and
+ * privacy mode, the query and the range, with an expiry. A client cannot forge, alter, or replay
+ * one for another client, query or range, nor carry one across a change of its privacy mode (an
+ * Athena execution started for one mode is never read for another); any such token is a 400.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequest } from '../errors.ts';
@@ -13,6 +14,7 @@ export interface PageBinding {
   readonly allClients: boolean;
   readonly from: string;
   readonly to: string;
+  readonly pii: string;
 }
 
 interface Sealed extends PageBinding {
@@ -51,6 +53,7 @@ export class PageTokens {
     for (const k of ['engine', 'query', 'clientId', 'allClients', 'from', 'to'] as const) {
       if (body[k] !== binding[k]) throw new BadRequest('nextToken belongs to another query, client or range');
     }
+    if (body.pii !== binding.pii) throw new BadRequest("nextToken was issued before this client's privacy mode changed; start again from the first page");
     return body.cursor;
   }
 

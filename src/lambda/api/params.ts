@@ -4,6 +4,7 @@
  * nothing from the request reaches an engine except through these typed values.
  */
 import type { NamedQuery } from '../catalog.ts';
+import { DEFAULT_PII_MODE, isPiiMode, type PiiMode } from '../privacy/modes.ts';
 import type { QueryParams } from '../engine/types.ts';
 import { BadRequest } from '../errors.ts';
 import { CLIENT_ID } from '../ids.ts';
@@ -14,6 +15,8 @@ export interface ClientScope {
   readonly clientId: number;
   readonly allClients: boolean;
   readonly maxRangeDays: number;
+  /** How the client sees personal data (docs/privacy.md). */
+  readonly pii: PiiMode;
 }
 
 export interface ParsedRequest {
@@ -123,9 +126,11 @@ export function parseRequest(query: NamedQuery, multi: Record<string, string[] |
 /** The scope from the authorizer's context (strings, as API Gateway passes them). Refuses anything else. */
 export function readScope(context: Record<string, unknown> | null | undefined): ClientScope | undefined {
   if (!context) return undefined;
-  const { clientId, rowScope, maxRangeDays } = context;
+  const { clientId, rowScope, maxRangeDays, pii } = context;
   const id = typeof clientId === 'string' && CLIENT_ID.test(clientId) ? Number(clientId) : undefined;
   const days = typeof maxRangeDays === 'number' ? maxRangeDays : typeof maxRangeDays === 'string' && /^[1-9]\d{0,3}$/.test(maxRangeDays) ? Number(maxRangeDays) : undefined;
   if (id === undefined || (rowScope !== 'own' && rowScope !== 'all') || days === undefined || !Number.isInteger(days) || days < 1) return undefined;
-  return { clientId: id, allClients: rowScope === 'all', maxRangeDays: days };
+  // No mode (an authorizer from before modes existed): masked. A mode this code does not know: refused.
+  if (pii !== undefined && !isPiiMode(pii)) return undefined;
+  return { clientId: id, allClients: rowScope === 'all', maxRangeDays: days, pii: pii ?? DEFAULT_PII_MODE };
 }

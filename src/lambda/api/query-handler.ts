@@ -20,6 +20,8 @@ import { planOf } from '../limits/plans.ts';
 import { roundMs } from '../usage/record.ts';
 import { withAccessRecord, type RequestFacts } from './access-record.ts';
 import { headerValue } from './headers.ts';
+import { pseudonymKey } from '../privacy/pseudonym-key.ts';
+import { keyNeeded } from '../privacy/statements.ts';
 
 /** Time kept back from Lambda's own deadline to answer cleanly when the engine is cut off. */
 const RESPONSE_MARGIN_MS = 1500;
@@ -48,6 +50,7 @@ export function queryHandler(name: string) {
     const scope = trustedScope(event);
     if (!scope) throw new Forbidden('no client scope from the authorizer');
     facts.clientId = scope.clientId;
+    facts.pii = scope.pii;
     // Counted before validation, as API Gateway's usage plans count every authorized request.
     (await getLimiter())?.admit(scope.clientId, planOf(event.requestContext?.authorizer));
     const format = negotiate(headerValue(event.headers, 'accept'));
@@ -55,12 +58,14 @@ export function queryHandler(name: string) {
     const engine = await getEngine();
     const binding = {
       engine: engine.name, query: query.name, clientId: scope.clientId, allClients: scope.allClients,
-      from: request.normalized.from as string, to: request.normalized.to as string,
+      from: request.normalized.from as string, to: request.normalized.to as string, pii: scope.pii,
     };
     facts.from = binding.from;
     facts.to = binding.to;
     // The page-token secret is only loaded when a token is opened or sealed.
     const cursor = request.nextToken !== undefined ? (await pageTokens()).open(request.nextToken, binding) : undefined;
+    // Personal columns come out in the caller's mode, inside the engine's SQL; the key only when that SQL needs it.
+    const privacy = { mode: scope.pii, ...(keyNeeded(query, scope.pii) ? { key: await pseudonymKey() } : {}) };
     const lambdaLeft = context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
     const deadline = Date.now() + Math.min(engineConfig().queryDeadlineMs, lambdaLeft - RESPONSE_MARGIN_MS);
     let result;
@@ -71,6 +76,7 @@ export function queryHandler(name: string) {
         params: request.params,
         deadline,
         requestKey: requestId,
+        privacy,
         ...(request.page ? { page: request.page } : {}),
         ...(cursor !== undefined ? { cursor } : {}),
       });

@@ -8,9 +8,10 @@ export const whoami = withAccessRecord('whoami', async (event, _context, _reques
   const scope = trustedScope(event);
   if (!scope) throw new Forbidden('no client scope from the authorizer');
   facts.clientId = scope.clientId;
+  facts.pii = scope.pii;
   return {
     statusCode: 200,
     headers: { 'Content-Type': 'application/json; charset=utf-8', ...COMMON_HEADERS },
-    body: JSON.stringify({ clientId: scope.clientId, rowScope: scope.allClients ? 'all' : 'own', maxRangeDays: scope.maxRangeDays }),
+    body: JSON.stringify({ clientId: scope.clientId, rowScope: scope.allClients ? 'all' : 'own', maxRangeDays: scope.maxRangeDays, pii: scope.pii }),
   };
 });

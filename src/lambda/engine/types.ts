@@ -5,6 +5,7 @@
  */
 import type { EngineName } from '../config.ts';
 import type { NamedQuery, OutputColumn } from '../catalog.ts';
+import type { Privacy } from '../privacy/statements.ts';
 
 /** Where an answer came from (docs/design.md §12): the daily rollups, the raw partitions, or both (engine/plan.ts). */
 export type AnswerSource = 'rollup' | 'raw' | 'mixed';
@@ -49,6 +50,11 @@ export interface QueryRequest {
   readonly deadline: number;
   /** Idempotency key for this request (Athena's ClientRequestToken); same request → same key. */
   readonly requestKey?: string;
+  /**
+   * How the caller sees the query's personal columns (docs/privacy.md), applied in the SQL the
+   * engine runs. Absent: masked (privacy by default).
+   */
+  readonly privacy?: Privacy;
 }
 
 export interface QueryStats {

@@ -8,7 +8,8 @@
  * method).
  */
 import type { AccessTable, RowScope } from '../access/model.ts';
-import { grantedQueries, planOfRule } from '../access/model.ts';
+import { grantedQueries, piiOfRule, planOfRule } from '../access/model.ts';
+import type { PiiMode } from '../privacy/modes.ts';
 
 /**
  * `arn:{partition}:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{resource…}`
@@ -23,6 +24,8 @@ export interface AuthorizerContext {
   readonly maxRangeDays: number;
   /** The client's plan, for the local gateway's limiter (on AWS, API Gateway's usage plans limit). */
   readonly plan: string;
+  /** How the client sees personal data (docs/privacy.md). */
+  readonly pii: PiiMode;
 }
 
 /**
@@ -98,7 +101,7 @@ export function decide(
     effect: 'Allow',
     clientId,
     resources: endpoints.flatMap((q) => ENDPOINT_METHODS.map((m) => `${prefix}/${m}/${q}`)),
-    context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days, plan: planOfRule(rule) },
+    context: { clientId: String(clientId), rowScope: rule.row_scope, maxRangeDays: rule.max_range_days, plan: planOfRule(rule), pii: piiOfRule(rule) },
   };
 }
 

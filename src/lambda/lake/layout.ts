@@ -52,12 +52,19 @@ export const LAKE_TABLES = [
     ['route_id', 'INTEGER'], ['code', 'VARCHAR'], ['city_id', 'INTEGER'],
     ['distance_km', 'DOUBLE'], ['base_price', 'DOUBLE'],
   ]),
+  // Pick-up (a client's warehouse) and drop (a recipient's) points: personal data, PERSONAL_COLUMNS below.
+  table('location', false, [
+    ['location_id', 'BIGINT'], ['city_id', 'INTEGER'], ['address', 'VARCHAR'],
+    ['latitude', 'DOUBLE'], ['longitude', 'DOUBLE'],
+    ['contact_first_name', 'VARCHAR'], ['contact_last_name', 'VARCHAR'],
+    ['contact_email', 'VARCHAR'], ['contact_phone', 'VARCHAR'],
+  ]),
   table('trackcode', true, [
     ['trackcode_id', 'BIGINT'], ['code', 'VARCHAR'], ['client_id', 'INTEGER'], ['service_id', 'INTEGER'],
     ['pickup_city_id', 'INTEGER'], ['drop_city_id', 'INTEGER'], ['product_size_id', 'INTEGER'],
     ['product_weight_kg', 'DOUBLE'], ['product_price', 'DOUBLE'], ['crossdocking', 'BOOLEAN'],
     ['status', 'VARCHAR'], ['created_at', 'TIMESTAMP'], ['promise_time', 'TIMESTAMP'],
-    ['delivered_at', 'TIMESTAMP'],
+    ['delivered_at', 'TIMESTAMP'], ['pickup_location_id', 'BIGINT'], ['drop_location_id', 'BIGINT'],
   ]),
   table('orders', true, [
     ['order_id', 'BIGINT'], ['trackcode_id', 'BIGINT'], ['client_id', 'INTEGER'], ['route_id', 'INTEGER'],
@@ -99,3 +106,17 @@ export const accessControlKey = `${ACCESS_CONTROL.table}/${ACCESS_CONTROL.file}`
 export function tableGlob(root: string, t: LakeTable): string {
   return t.partitionedByDt ? `${root}/${t.name}/dt=*/*.parquet` : `${root}/${t.name}/*.parquet`;
 }
+
+/** How a personal column is protected (docs/privacy.md): the kinds the masking rules know. */
+export type PersonalKind = 'name' | 'email' | 'phone' | 'address' | 'coordinate';
+
+/** The lake's personal columns: one list, which the catalog checks every query against. */
+export const PERSONAL_COLUMNS: readonly { readonly table: string; readonly column: string; readonly kind: PersonalKind }[] = [
+  { table: 'location', column: 'address', kind: 'address' },
+  { table: 'location', column: 'latitude', kind: 'coordinate' },
+  { table: 'location', column: 'longitude', kind: 'coordinate' },
+  { table: 'location', column: 'contact_first_name', kind: 'name' },
+  { table: 'location', column: 'contact_last_name', kind: 'name' },
+  { table: 'location', column: 'contact_email', kind: 'email' },
+  { table: 'location', column: 'contact_phone', kind: 'phone' },
+];

@@ -7,7 +7,7 @@
  * Pure: the catalog and the servers in, a JSON-ready object out (the public function serves it;
  * the tests validate it and validate every answer against it).
  */
-import type { NamedQuery } from '../catalog.ts';
+import type { NamedQuery, PersonalColumn } from '../catalog.ts';
 import { COMMON_SCHEMAS, cellSchema, schemaRef, type Schema } from './schemas.ts';
 
 export interface Server {
@@ -125,12 +125,30 @@ function answerSchema(q: NamedQuery): Schema {
   };
 }
 
+/** The OpenAPI extension that marks a personal column, with its kind (docs/privacy.md). */
+export const PII_EXTENSION = 'x-pii';
+
+/** What each privacy mode returns for a kind of personal column (the column's description). */
+const MODE_FORMS: Record<PersonalColumn['kind'], string> = {
+  name: 'masked: initials (`M. Q.`); pseudonymized: `lgp_` + 16 hex digits; clear: the stored name',
+  email: 'masked: `XXXXX@` + the domain (a malformed address: its pseudonym); pseudonymized: `lgp_` + 16 hex digits; clear: the stored e-mail',
+  phone: 'masked: `XXXXX` + the last four digits (`XXXXX` alone with four digits or fewer); pseudonymized: `lgp_` + 16 hex digits; clear: the stored phone',
+  address: 'masked: the street without its house number; pseudonymized: `lgp_` + 16 hex digits; clear: the stored address',
+  coordinate: 'masked and pseudonymized: rounded to 2 decimals (about 1 km); clear: the stored value',
+};
+
 function rowSchema(q: NamedQuery): Schema {
+  const personal = new Map(q.personal.map((p) => [p.column, p.kind]));
+  const column = (c: NamedQuery['columns'][number]): Schema => {
+    const kind = personal.get(c.name);
+    if (kind === undefined) return cellSchema(c.type);
+    return { ...cellSchema(c.type), [PII_EXTENSION]: kind, description: `Personal data (${kind}), in the caller's privacy mode (GET /whoami: pii) — ${MODE_FORMS[kind]}.` };
+  };
   return {
     type: 'object',
     required: q.columns.map((c) => c.name),
     additionalProperties: false,
-    properties: Object.fromEntries(q.columns.map((c) => [c.name, cellSchema(c.type)])),
+    properties: Object.fromEntries(q.columns.map((c) => [c.name, column(c)])),
   };
 }
 
@@ -274,7 +292,7 @@ export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly
     get: {
       operationId: 'whoami',
       tags: ['identity'],
-      summary: 'Who the bearer token is for: client, row scope, maximum range',
+      summary: 'Who the bearer token is for: client, row scope, maximum range, privacy mode',
       responses: {
         '200': { description: 'The caller as the authorizer established it.', content: json(schemaRef('WhoAmI')) },
         '401': errorRef('Unauthorized'),
@@ -294,7 +312,11 @@ export function openApiDocument(queries: Iterable<NamedQuery>, servers: readonly
       summary: 'Named queries over a logistics data lake',
       description:
         'Each query answers for the caller\'s client (the token decides the row scope) over the half-open range [from, to). ' +
-        'Send `Authorization: Bearer <JWT>`; JSON by default, CSV with `Accept: text/csv`.',
+        'Send `Authorization: Bearer <JWT>`; JSON by default, CSV with `Accept: text/csv`.\n\n' +
+        'Personal data (the columns marked `x-pii`, with their kind) comes out in the caller\'s privacy mode, applied inside the query engine: ' +
+        '`masked` (the default: initials, an e-mail\'s domain, a phone\'s last four digits, a street without its number, coordinates to 2 decimals), ' +
+        '`pseudonymized` (a keyed pseudonym `lgp_` + 16 hex digits per value: equal values give equal pseudonyms; coordinates as masked) or `clear` (the stored values). ' +
+        '`GET /whoami` says which mode a token gets.',
       ...(options.dataWindow ? { [DATA_WINDOW_EXTENSION]: { from: options.dataWindow.from, to: options.dataWindow.to } } : {}),
     },
     servers: servers.map((s) => ({ url: s.url, description: s.description })),

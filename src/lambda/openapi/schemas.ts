@@ -93,12 +93,16 @@ export const COMMON_SCHEMAS: Record<string, Schema> = {
   },
   WhoAmI: {
     type: 'object',
-    required: ['clientId', 'rowScope', 'maxRangeDays'],
+    required: ['clientId', 'rowScope', 'maxRangeDays', 'pii'],
     additionalProperties: false,
     properties: {
       clientId: { type: 'integer', minimum: 0 },
       rowScope: { enum: ['own', 'all'], description: '`own`: only this client\'s rows; `all`: every client (internal analysts).' },
       maxRangeDays: { type: 'integer', minimum: 1 },
+      pii: {
+        enum: ['masked', 'pseudonymized', 'clear'],
+        description: 'How this client sees personal data (columns marked `x-pii`): `masked` (the default) keeps a shape without the person, `pseudonymized` a keyed pseudonym per value (equal values, equal pseudonyms), `clear` the stored values.',
+      },
     },
   },
   TokenRequest: {

@@ -3,6 +3,7 @@
  * (the authorizer for 401/403 from tokens and rules, the query handler otherwise). It holds who,
  * what, how it ended and what it cost — never a token, a secret or a row value.
  */
+import type { PiiMode } from '../privacy/modes.ts';
 
 export interface AccessRecord {
   readonly requestId: string;
@@ -33,6 +34,8 @@ export interface AccessRecord {
   readonly resultReused: boolean | null;
   /** Which component decided: `authorizer` or `handler`. */
   readonly decidedBy: 'authorizer' | 'handler';
+  /** The privacy mode a handler answered in (docs/privacy.md); null when the caller's scope was not known. */
+  readonly pii?: PiiMode | null;
 }
 
 /** What an access record must know; everything else it does not know yet is null. */
@@ -42,7 +45,7 @@ export type KnownFacts = Pick<AccessRecord, 'requestId' | 'query' | 'status' | '
 export function accessRecord(known: KnownFacts): AccessRecord {
   return {
     time: new Date().toISOString(), clientId: null, claimedClientId: null, from: null, to: null,
-    rows: null, bytesScanned: null, engineMs: null, resultReused: null, ...known,
+    rows: null, bytesScanned: null, engineMs: null, resultReused: null, pii: null, ...known,
   };
 }
 

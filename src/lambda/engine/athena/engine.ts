@@ -15,13 +15,14 @@ import type { NamedQuery } from '../../catalog.ts';
 import { athenaConfig } from '../../config.ts';
 import { EngineBusy, EngineFailure, RangeTooExpensive } from '../../errors.ts';
 import { log } from '../../log.ts';
+import { withoutQuotedValues } from '../../privacy/redact.ts';
 import { S3RollupFreshness } from '../../rollups/s3-freshness.ts';
 import { decodeCursor, encodeCursor, type Running } from '../cursor.ts';
 import { keysetOf } from '../keyset.ts';
 import { planStatement, type Statement } from '../plan.ts';
 import { QueryStillRunning, type Cell, type QueryEngine, type QueryRequest, type QueryResult, type Row } from '../types.ts';
 import { cellFromText } from '../values.ts';
-import { executionParameters, type PageSelection } from './literals.ts';
+import { athenaStatement, type PageSelection } from './literals.ts';
 import { AthenaRunner, engineAthenaClient, realClock, type AthenaTarget, type Clock } from './runner.ts';
 
 export { engineAthenaClient, POLL, RESULT_MARGIN_MS, RETRY, type Clock } from './runner.ts';
@@ -151,8 +152,7 @@ export class AthenaEngine implements QueryEngine {
    * error) returns the same execution.
    */
   private start(req: QueryRequest, statement: Statement, page: PageSelection | undefined, attempt: number): Promise<string> {
-    const parameters = executionParameters(statement.query, statement.params, page);
-    const sql = statement.query.positional.text;
+    const { sql, parameters } = athenaStatement(statement.query, statement.params, page, req.privacy);
     const token = createHash('sha256').update(JSON.stringify([req.requestKey ?? '', req.query.name, sql, parameters, attempt])).digest('hex');
     return this.runner.start({ sql, parameters, clientRequestToken: token, reuseMinutes: this.settings.resultReuseMinutes }, req.deadline);
   }
@@ -174,7 +174,7 @@ export class AthenaEngine implements QueryEngine {
     return {
       queryExecutionId: execution.QueryExecutionId,
       state: s?.State,
-      reason: s?.StateChangeReason,
+      reason: s?.StateChangeReason === undefined ? undefined : withoutQuotedValues(s.StateChangeReason),
       category: s?.AthenaError?.ErrorCategory,
       errorType: s?.AthenaError?.ErrorType,
       retryable: s?.AthenaError?.Retryable,
@@ -186,7 +186,7 @@ export class AthenaEngine implements QueryEngine {
     const state = execution.Status?.State;
     if (state === 'SUCCEEDED') return;
     const fields = this.failureFields(execution);
-    const reason = String(execution.Status?.StateChangeReason ?? '');
+    const reason = withoutQuotedValues(String(execution.Status?.StateChangeReason ?? ''));
     if (state === 'CANCELLED') {
       if (/bytes scanned|scan(ned)? limit|BytesScannedCutoff/i.test(reason)) {
         log.warn('athena query cancelled by the bytes-scanned cutoff', fields);

@@ -6,14 +6,17 @@
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../../catalog.ts';
 import { sqlString } from '../../../shared/sql-literal.ts';
 import { pageParameters } from '../keyset.ts';
+import { DEFAULT_PRIVACY, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, StatementParams } from '../types.ts';
 
-export const LITERAL_GRAMMAR: Record<ParamType | 'varchar', RegExp> = {
+export const LITERAL_GRAMMAR: Record<ParamType | 'varchar' | 'varbinary', RegExp> = {
   timestamp: /^TIMESTAMP '\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}'$/,
   integer: /^-?(0|[1-9]\d{0,15})$/,
   bigint: /^-?(0|[1-9]\d{0,15})$/,
   boolean: /^(true|false)$/,
   varchar: /^'([^']|'')*'$/,
+  // The pseudonym key only (32 bytes): a binary literal of exactly 64 hex digits.
+  varbinary: /^X'[0-9a-f]{64}'$/,
 };
 
 export class LiteralError extends Error {
@@ -37,7 +40,7 @@ export function stringLiteral(value: string): string {
   }
 }
 
-export function renderLiteral(type: ParamType | 'varchar', value: unknown): string {
+export function renderLiteral(type: ParamType | 'varchar' | 'varbinary', value: unknown): string {
   let text: string;
   switch (type) {
     case 'timestamp':
@@ -55,6 +58,10 @@ export function renderLiteral(type: ParamType | 'varchar', value: unknown): stri
     case 'varchar':
       text = stringLiteral(value as string);
       break;
+    case 'varbinary':
+      if (!Buffer.isBuffer(value)) throw new LiteralError('not bytes');
+      text = `X'${value.toString('hex')}'`;
+      break;
   }
   if (!LITERAL_GRAMMAR[type].test(text)) throw new LiteralError(`rendered ${type} literal does not match its grammar`);
   return text;
@@ -67,18 +74,33 @@ export interface PageSelection {
   readonly after?: readonly Cell[];
 }
 
+/** The SQL text and ExecutionParameters of one execution. */
+export interface AthenaStatement {
+  readonly sql: string;
+  readonly parameters: string[];
+}
+
 /**
- * The ExecutionParameters of a query: one literal per `?`, in order (repeats included). A listing
- * (which picks its page in the SQL) gets that page's keyset and `size + 1` rows (the first page
- * of the default size if none is given).
+ * The statement of a query for a caller's privacy mode (privacy/statements.ts) and its
+ * ExecutionParameters: one literal per `?`, in order (repeats included). A listing (which picks
+ * its page in the SQL) gets that page's keyset and `size + 1` rows (the first page of the default
+ * size if none is given); a pseudonymizing statement, the key as a binary literal.
  */
-export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection): string[] {
+export function athenaStatement(query: NamedQuery, params: StatementParams, page?: PageSelection, privacy: Privacy = DEFAULT_PRIVACY): AthenaStatement {
   const selected = page ?? { size: query.page?.default ?? 0 };
   const all = query.page ? pageParameters(query, params, selected.size, selected.after) : params;
-  return query.positional.order.map((name) => {
+  const statement = statementFor(query, privacy.mode, 'trino');
+  const parameters = statement.order.map((name) => {
+    if (name === 'pseudonym_key') return renderLiteral('varbinary', requireKey(privacy, query).key);
     const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
     const value = (all as unknown as Record<string, unknown>)[name];
     if (type === undefined || value === undefined) throw new LiteralError(`parameter ${name} has no value`);
     return renderLiteral(type, value);
   });
+  return { sql: statement.text, parameters };
+}
+
+/** The ExecutionParameters alone (the statement's literals, in order). */
+export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection, privacy?: Privacy): string[] {
+  return athenaStatement(query, params, page, privacy).parameters;
 }

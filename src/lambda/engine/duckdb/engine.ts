@@ -10,6 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { NamedQuery } from '../../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../../errors.ts';
 import { LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
+import { withoutQuotedValues } from '../../privacy/redact.ts';
 import { encodeCursor, keysetOfCursor } from '../cursor.ts';
 import { keysetOf } from '../keyset.ts';
 import { firstWindowEnd, nextWindowEnd, planStatement, type AnswerSource } from '../plan.ts';
@@ -137,8 +138,9 @@ export class DuckDbEngine implements QueryEngine {
     } catch (e) {
       if (timedOut) throw new EngineTimeout('the query did not finish in time', { cause: e });
       const message = (e as Error).message ?? String(e);
+      // A file fault names files, never row values; any other message may quote a value (kept out of the log).
       if (DATA_FAULT.test(message)) throw new DataUnavailable(message, { cause: e });
-      throw new EngineFailure(message, { cause: e });
+      throw new EngineFailure(withoutQuotedValues(message));
     } finally {
       clearTimeout(timer);
       this.pool.release(session);
@@ -162,7 +164,7 @@ export class DuckDbEngine implements QueryEngine {
       await this.pool.setView(session, rollup.name, days!.relation(statement.spanDays));
     }
     await this.pointDimensions(session, statement.query);
-    return { bound: bindStatement(statement.query, statement.params, req.page, after), source: statement.source };
+    return { bound: bindStatement(statement.query, statement.params, req.page, after, req.privacy), source: statement.source };
   }
 
   /**

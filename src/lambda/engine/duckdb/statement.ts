@@ -3,10 +3,11 @@
  * spliced into SQL), and its rows converted by the one set of JSON rules (engine/values.ts).
  */
 import {
-  BIGINT, BOOLEAN, DOUBLE, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType, type DuckDBValue,
+  BIGINT, BLOB, BOOLEAN, DOUBLE, DuckDBBlobValue, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../../catalog.ts';
 import { pageParameters } from '../keyset.ts';
+import { DEFAULT_PRIVACY, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, PageRequest, Row, StatementParams } from '../types.ts';
 import { integerCell, timestampCell } from '../values.ts';
 
@@ -32,9 +33,11 @@ function duckValue(type: ParamType, value: Date | number | boolean): DuckDBValue
 
 /**
  * The SQL and typed values of one execution. A listing picks its page in the SQL (the catalog
- * refuses any other kind): its keyset after `after` and one more row than the page.
+ * refuses any other kind): its keyset after `after` and one more row than the page. Its personal
+ * columns come out in the caller's privacy mode (privacy/statements.ts), the pseudonym key's
+ * HMAC blocks bound as values.
  */
-export function bindStatement(query: NamedQuery, params: StatementParams, page?: PageRequest, after?: readonly Cell[]): Bound {
+export function bindStatement(query: NamedQuery, params: StatementParams, page?: PageRequest, after?: readonly Cell[], privacy: Privacy = DEFAULT_PRIVACY): Bound {
   if (!query.page && (page || after)) throw new Error(`${query.name} is not paginated`);
   if (query.page && !page) throw new Error(`${query.name} needs a page`);
   const all: Partial<Record<ParamName, Date | number | boolean>> = page ? pageParameters(query, params, page.size, after) : params;
@@ -46,7 +49,13 @@ export function bindStatement(query: NamedQuery, params: StatementParams, page?:
     values[name] = duckValue(PARAM_TYPES[name], v);
     types[name] = DUCK_TYPE[PARAM_TYPES[name]];
   }
-  return { sql: query.dollar.text, values, types };
+  const statement = statementFor(query, privacy.mode, 'duckdb');
+  if (statement.order.includes('pseudonym_inner')) {
+    const { inner, outer } = requireKey(privacy, query).blocks();
+    Object.assign(values, { pseudonym_inner: new DuckDBBlobValue(inner), pseudonym_outer: new DuckDBBlobValue(outer) });
+    Object.assign(types, { pseudonym_inner: BLOB, pseudonym_outer: BLOB });
+  }
+  return { sql: statement.text, values, types };
 }
 
 function toCell(type: OutputType, value: unknown): Cell {

@@ -2,15 +2,18 @@
  * Local key material, created on first use under the git-ignored keys folder:
  * - `jwt-private.pem` / `jwt-public.pem`: the ES256 (P-256) pair; the CLI signs with the
  *   private key, the authorizer holds only the public one;
- * - `page-token.key`: the secret that signs pagination tokens.
- * On AWS the public key and the page secret come from SSM parameters instead.
+ * - `page-token.key`: the secret that signs pagination tokens;
+ * - `pseudonym.key`: the secret personal values' pseudonyms are keyed with (docs/privacy.md).
+ * On AWS the public key and both secrets come from SSM parameters instead.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../../shared/atomic-file.ts';
 import path from 'node:path';
 
-export const KEY_FILES = { privateKey: 'jwt-private.pem', publicKey: 'jwt-public.pem', pageSecret: 'page-token.key' } as const;
+export const KEY_FILES = {
+  privateKey: 'jwt-private.pem', publicKey: 'jwt-public.pem', pageSecret: 'page-token.key', pseudonymSecret: 'pseudonym.key',
+} as const;
 
 /** Write a key file atomically with owner-only permissions (callers create only missing files). */
 const createSecretFile = (file: string, content: string) => writeFileAtomicSync(file, content, 0o600);
@@ -25,8 +28,10 @@ export function ensureLocalKeys(dir: string): string {
     createSecretFile(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
     createSecretFile(priv, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   }
-  const secret = path.join(dir, KEY_FILES.pageSecret);
-  if (!existsSync(secret)) createSecretFile(secret, `${randomBytes(32).toString('base64')}\n`);
+  for (const name of [KEY_FILES.pageSecret, KEY_FILES.pseudonymSecret]) {
+    const secret = path.join(dir, name);
+    if (!existsSync(secret)) createSecretFile(secret, `${randomBytes(32).toString('base64')}\n`);
+  }
   return dir;
 }
 

@@ -1,0 +1,39 @@
+/**
+ * What protecting personal data costs (docs/privacy.md): the first page of a 7-day
+ * all_orders_by_range for one client, in-process on DuckDB with the in-memory lake copies (as the
+ * gateway runs it), masked, pseudonymized and clear, runs interleaved so drift hits each mode alike.
+ */
+import { randomBytes } from 'node:crypto';
+import { catalog } from '../src/lambda/catalog.ts';
+import { engineConfig } from '../src/lambda/config.ts';
+import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
+import { PII_MODES, type PiiMode } from '../src/lambda/privacy/modes.ts';
+import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
+import { median } from '../src/shared/stats.ts';
+import { WEEK } from './queries.ts';
+
+export async function measurePrivacy(lakeDir: string, clientId: number, runs: number): Promise<Record<PiiMode, number>> {
+  const cfg = engineConfig();
+  const engine = await DuckDbEngine.create({ lakeDir, threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  const listing = catalog().get('all_orders_by_range')!;
+  const key = new PseudonymKey(randomBytes(32));
+  const request = (mode: PiiMode) => ({
+    query: listing, params: { ...WEEK, client_id: clientId, all_clients: false }, page: { size: listing.page!.default },
+    deadline: Date.now() + 30_000, privacy: { mode, key },
+  });
+  const times: Record<PiiMode, number[]> = { masked: [], pseudonymized: [], clear: [] };
+  try {
+    await engine.copiesReady();
+    for (const mode of PII_MODES) for (let i = 0; i < 5; i++) await engine.run(request(mode)); // warm-up: statements prepared
+    for (let i = 0; i < runs; i++) {
+      for (const mode of PII_MODES) {
+        const t = performance.now();
+        await engine.run(request(mode));
+        times[mode].push(performance.now() - t);
+      }
+    }
+  } finally {
+    await engine.close();
+  }
+  return { masked: median(times.masked), pseudonymized: median(times.pseudonymized), clear: median(times.clear) };
+}
