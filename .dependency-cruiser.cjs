@@ -1,6 +1,6 @@
 /**
  * The repository's boundaries (docs/architecture.md), checked by `npm test`
- * (test/unit/boundaries.test.ts) and by `npx depcruise --config .dependency-cruiser.cjs src functions authorizers scripts harness bench fake-data test`:
+ * (test/repository/boundaries.test.ts) and by `npx depcruise --config .dependency-cruiser.cjs src functions authorizers scripts harness bench fake-data test`:
  *
  * - src/lambda  what ships in a function (and runs in the local gateway)
  * - src/ops     the operator commands' code (never in a function)

@@ -40,7 +40,7 @@ export async function syncCommand(args: readonly string[], table: AccessTable): 
   const region = values.region ? { region: values.region } : {};
   const parameter = `/lakegate/${stage}/usage-key-secret`;
   const secret = (await new SSMClient(region).send(new GetParameterCommand({ Name: parameter, WithDecryption: true }))).Parameter?.Value;
-  if (!secret) throw new AccessTableError(`SSM parameter ${parameter} is empty (README: Usage and limits)`);
+  if (!secret) throw new AccessTableError(`SSM parameter ${parameter} is empty (docs/usage-and-limits.md)`);
   const changes = await syncUsageKeys(new APIGatewayClient(region), { service: 'lakegate', stage, table, keys: UsageKeys.fromBase64(secret) });
   for (const c of changes) console.log(`client ${c.clientId}: ${c.change}`);
   console.log(changes.length ? `${changes.length} change(s) on stage ${stage}` : `stage ${stage}: API keys already match the access table`);

@@ -25,13 +25,13 @@ if (!existsSync(path.join(lakeDir(), 'lake.json'))) {
 
 const bin = path.join('node_modules', '.bin', 'serverless');
 // The plans are enforced and every request appended to the access log (`npm run usage` reads it);
-// both live in the git-ignored .usage/ folder, shared by every serverless-offline worker thread.
+// both live in the git-ignored .usage/ folder, shared by every function of the gateway.
 const usageEnv = {
   ...GATEWAY_ENVIRONMENT,
   LAKEGATE_LIMITS: process.env.LAKEGATE_LIMITS ?? 'on',
   LAKEGATE_ACCESS_LOG_FILE: process.env.LAKEGATE_ACCESS_LOG_FILE ?? DEFAULT_ACCESS_LOG,
   // node:sqlite (the shared limiter state) is stable in use but still flagged experimental in
-  // Node 22: without this, every worker thread prints the same warning.
+  // Node 22: without this, every function that opens it prints the same warning.
   NODE_OPTIONS: [process.env.NODE_OPTIONS, '--disable-warning=ExperimentalWarning'].filter(Boolean).join(' '),
 };
 // Its own temp directory, removed on exit: serverless-esbuild leaves per-function copies there.

@@ -90,7 +90,7 @@ const resources = async ({ resolveVariable }) => {
   return {
     Resources: out,
     Outputs: {
-      CredentialsBucketName: { Description: 'Hashed client secrets (npm run acl -- secret … --stage)', Value: { Ref: 'CredentialsBucket' } },
+      CredentialsBucketName: { Description: 'Hashed client secrets (written by the operators: docs/aws.md)', Value: { Ref: 'CredentialsBucket' } },
       SigningKeyArn: { Description: 'The KMS key that signs /oauth/token access tokens', Value: { 'Fn::GetAtt': [(await signingKeys(resolveVariable)).current, 'Arn'] } },
     },
   };

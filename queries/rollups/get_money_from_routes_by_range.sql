@@ -3,7 +3,7 @@
 -- other partition of the range from raw orders, with the same created_at filters as the raw query.
 -- Revenue is summed in integer cents (exact), then given as the double nearest to cents / 100:
 -- the raw round(sum(price), 2) is that same double while prices are whole cents (checked when a
--- day is rolled up; see README "Rollups") and the double sum's error stays under half a cent.
+-- day is rolled up; see docs/rollups.md) and the double sum's error stays under half a cent.
 -- Rows read raw are converted to cents too, so every day read raw must be known exact (@raw-days exact).
 -- @raw-days exact
 -- @columns route_id integer, route_code varchar, city varchar, orders bigint, revenue double

@@ -1,5 +1,5 @@
 /**
- * The small SQLite files that serverless-offline's worker threads share locally (the plan
+ * The small SQLite files the local gateway's functions share (each a bundle of its own; the plan
  * limiter's buckets, the token endpoint's failure windows): Node's built-in `node:sqlite`, no
  * native addon. WAL and a busy timeout let threads and processes take turns; `synchronous=OFF`
  * because this is a limiter's state, not a ledger (a crash at worst refills a bucket).

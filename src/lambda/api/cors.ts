@@ -42,12 +42,11 @@ export function corsHeaders(origin: string | undefined, allowed: readonly string
 }
 
 /**
- * The headers of answers that cannot look at the request's Origin: API Gateway's own answers
- * (authorizer 401/403, 404, 429, 5xx) and handlers' answers built without the request at hand
- * (src/lambda/api/response.ts). They name the first allowed origin, or none; a handler wrapped in
- * `withCors` answers each allowed origin exactly. With one allowed origin (the usual case) the
- * two agree; with several, pages on the others cannot read those answers (they still see that
- * the call failed).
+ * The headers of answers that cannot look at the request's Origin: API Gateway's own answers on
+ * AWS (authorizer 401/403, 404, 429, 5xx). They name the first allowed origin, or none; handlers
+ * and the local gateway answer each allowed origin exactly. With one allowed origin (the usual
+ * case) the two agree; with several, pages on the others cannot read API Gateway's own answers
+ * (they still see that the call failed).
  */
 export function fixedCorsHeaders(allowed: readonly string[]): HeaderMap {
   if (allowed.length === 0) return {};

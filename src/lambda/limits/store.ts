@@ -1,9 +1,9 @@
 /**
  * Where the limiter keeps each client's bucket and day counter.
  *
- * serverless-offline runs every concurrent invocation in its own worker thread (module state is
- * per worker) and the authorizer in another, so a counter in memory would give each worker its
- * own allowance. `SqliteLimitStore` shares the state through one small SQLite file (Node's
+ * Each function of the local gateway is a bundle of its own (module state per function, and per
+ * worker thread where serverless-offline runs them in workers), and the authorizer another, so a
+ * counter in memory would give each its own allowance. `SqliteLimitStore` shares the state through one small SQLite file (Node's
  * built-in `node:sqlite`, no native addon): WAL mode, a busy timeout, and one `BEGIN IMMEDIATE`
  * transaction per request, so read-decide-write is atomic across threads and processes.
  * `MemoryLimitStore` is for one process (unit tests, the bench).

@@ -4,8 +4,8 @@
  * access-log file that `npm run usage` reads. The access log is always on (it is the usage and
  * audit record), whatever LAKEGATE_LOG_LEVEL says — except `silent`, which tests use.
  *
- * serverless-offline's worker threads each append whole lines with O_APPEND writes, so lines
- * from concurrent requests never interleave.
+ * Every function of the local gateway appends whole lines with O_APPEND writes, so lines from
+ * concurrent requests never interleave.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { mkdirSync, openSync, writeSync } from 'node:fs';

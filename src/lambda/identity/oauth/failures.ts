@@ -6,8 +6,8 @@
  *
  * Where the windows live: in memory for one function instance (AWS, where the route also has
  * API Gateway method throttling), or in the local limiter's SQLite file, shared by every
- * serverless-offline worker thread (`npm start`), so concurrent guesses spread over workers
- * are counted together.
+ * function of the local gateway (`npm start`), so concurrent guesses are counted together
+ * however serverless-offline runs them.
  *
  * Bounded state. A window that is over is deleted (on the next failure recorded, cheaply: the
  * oldest windows come first). The presented ids are of two kinds:
