@@ -11,7 +11,7 @@ import {
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { TrinoSQL } from 'dt-sql-parser';
-import { rebuildRollupsWithAthena, unloadStatement, partitionStatement } from '../../src/ops/rollups/athena.ts';
+import { rebuildRollupsWithAthena, RecordChanged, unloadStatement, partitionStatement } from '../../src/ops/rollups/athena.ts';
 import { rollupTable } from '../../src/ops/rollups/sql.ts';
 
 // Fakes at the AWS SDK seam (labelled): an in-memory bucket and an Athena that succeeds at once.
@@ -39,13 +39,20 @@ describe('rollup rebuild on Athena (mocked SDK)', () => {
       IsTruncated: false,
     }));
     s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
-      const o = objects.get(input.Key) as { text?: string } | undefined;
+      const o = objects.get(input.Key) as { text?: string; etag: string } | undefined;
       if (!o?.text) throw Object.assign(new Error('no such key'), { name: 'NoSuchKey' });
-      return { Body: body(o.text) };
+      return { Body: body(o.text), ETag: o.etag };
     });
-    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
-      objects.set(input.Key, { size: input.Body.length, etag: '"m"', text: input.Body } as never);
-      return {};
+    let writes = 0;
+    s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string; IfMatch?: string; IfNoneMatch?: string }) => {
+      // S3's conditional writes (the record is written over the version read): test/aws checks them for real.
+      const current = objects.get(input.Key);
+      if ((input.IfNoneMatch === '*' && current) || (input.IfMatch !== undefined && current?.etag !== input.IfMatch)) {
+        throw Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), { name: 'PreconditionFailed', $metadata: { httpStatusCode: 412 } });
+      }
+      const etag = `"m${writes++}"`;
+      objects.set(input.Key, { size: input.Body.length, etag, text: input.Body } as never);
+      return { ETag: etag };
     });
     s3.on(DeleteObjectsCommand).callsFake((input: { Delete: { Objects: { Key: string }[] } }) => {
       for (const o of input.Delete.Objects) objects.delete(o.Key);
@@ -128,5 +135,15 @@ describe('rollup rebuild on Athena (mocked SDK)', () => {
     expect(String(error)).to.match(/FAILED: boom/);
     const manifest = JSON.parse((objects.get('rollups.json') as unknown as { text: string }).text);
     expect(manifest.tables.trackcode_daily ?? {}).to.deep.equal({});
+  });
+
+  it('another rebuild writing the record meanwhile stops this one with RecordChanged, its record kept', async () => {
+    athena.on(StartQueryExecutionCommand).callsFake(() => {
+      objects.set('rollups.json', { size: 2, etag: '"theirs"', text: '{"version":1,"tables":{}}\n' } as never);
+      return { QueryExecutionId: 'q-other' };
+    });
+    const error = await rebuildRollupsWithAthena(target()).then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(RecordChanged);
+    expect((objects.get('rollups.json') as unknown as { etag: string }).etag).to.equal('"theirs"');
   });
 });

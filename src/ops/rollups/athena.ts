@@ -7,7 +7,9 @@
  * 's3://<bucket>/<rollup>/dt=<day>/' WITH (format = 'PARQUET', compression = 'ZSTD')` in the
  * stage's workgroup (UNLOAD needs an empty target), then register the partitions, then record
  * the written objects' ETags in `s3://<bucket>/rollups.json`. Running it again with nothing
- * changed issues no statement: idempotent.
+ * changed issues no statement: idempotent. The record is written only over the version this run
+ * read (S3 conditional writes), so two rebuilds at once cannot lose each other's days: the later
+ * one stops with an error saying so, and running it again finishes the work.
  */
 import { randomUUID } from 'node:crypto';
 import type { AthenaClient } from '@aws-sdk/client-athena';
@@ -32,12 +34,45 @@ export interface AthenaRollupTarget {
   readonly runId?: string;
 }
 
-async function readManifest(s3: S3Client, bucket: string): Promise<RollupManifest> {
+/** The rollups' record in the bucket and the ETag it was read at (none: no record yet). */
+export interface RecordRead {
+  readonly manifest: RollupManifest;
+  readonly etag: string | undefined;
+}
+
+export async function readRecord(s3: S3Client, bucket: string): Promise<RecordRead> {
   try {
     const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: MANIFEST_FILE }));
-    return parseManifest(await out.Body!.transformToString());
+    return { manifest: parseManifest(await out.Body!.transformToString()), etag: out.ETag };
   } catch (e) {
-    if ((e as Error).name === 'NoSuchKey') return emptyManifest();
+    if ((e as Error).name === 'NoSuchKey') return { manifest: emptyManifest(), etag: undefined };
+    throw e;
+  }
+}
+
+export class RecordChanged extends Error {
+  override name = 'RecordChanged';
+}
+
+/**
+ * Write the record over exactly the version read (`If-Match` its ETag; `If-None-Match: *` when
+ * there was none); the new ETag. Anything else there now (another rebuild wrote it) is a
+ * RecordChanged, and nothing is overwritten.
+ */
+export async function writeRecord(s3: S3Client, bucket: string, manifest: RollupManifest, etag: string | undefined): Promise<string> {
+  try {
+    const out = await s3.send(new PutObjectCommand({
+      Bucket: bucket, Key: MANIFEST_FILE, Body: `${JSON.stringify(manifest)}\n`, ContentType: 'application/json',
+      ...(etag === undefined ? { IfNoneMatch: '*' } : { IfMatch: etag }),
+    }));
+    if (!out.ETag) throw new Error('S3 answered PutObject without an ETag');
+    return out.ETag;
+  } catch (e) {
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    // 412: the object is not the version read; 409: another conditional write to it is in flight.
+    if (status === 412 || status === 409) {
+      throw new RecordChanged(`${MANIFEST_FILE} changed while this rebuild ran (another npm run rollup -- --stage at the same time?); run it again`);
+    }
     throw e;
   }
 }
@@ -79,8 +114,9 @@ export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Prom
     }));
   };
 
-  const manifest = await readManifest(s3, bucket);
-  const tables: Record<string, Record<string, RollupDay>> = { ...manifest.tables };
+  const read = await readRecord(s3, bucket);
+  let etag = read.etag;
+  const tables: Record<string, Record<string, RollupDay>> = { ...read.manifest.tables };
   const reports: RollupBuildReport[] = [];
   for (const t of ROLLUP_TABLES) {
     const source = LAKE_TABLES.find((s) => s.name === t.rollupOf)!;
@@ -95,7 +131,7 @@ export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Prom
     }
     for (const day of [...build, ...remove]) delete recorded[day];
     tables[t.name] = recorded;
-    await putManifest(s3, bucket, { version: 1, tables });
+    etag = await writeRecord(s3, bucket, { version: 1, tables }, etag);
 
     const inexact = new Set(build.length ? await run(rollupSqlForDays('check', t, build)) : []);
     for (const day of build) {
@@ -108,14 +144,10 @@ export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Prom
 
     const after = await listPartitions(s3, bucket, t.name);
     for (const day of build) recorded[day] = { source: marks.get(day)!, rollup: after.get(day)?.files ?? [], exact: !inexact.has(day) };
-    await putManifest(s3, bucket, { version: 1, tables });
+    etag = await writeRecord(s3, bucket, { version: 1, tables }, etag);
     reports.push({ table: t.name, built: build, inexact: [...inexact].sort(), removed: remove, upToDate, rows: 0 });
   }
   return reports;
-}
-
-async function putManifest(s3: S3Client, bucket: string, manifest: RollupManifest): Promise<void> {
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: MANIFEST_FILE, Body: `${JSON.stringify(manifest)}\n`, ContentType: 'application/json' }));
 }
 
 /** The stage's bucket, workgroup and database from its stack outputs (as `npm run seed` finds them). */
