@@ -10,6 +10,7 @@ import { AthenaClient, StartQueryExecutionCommand } from '@aws-sdk/client-athena
 import { catalog } from '../../src/lambda/catalog.ts';
 import { AthenaEngine, engineAthenaClient, RESULT_MARGIN_MS, RETRY, type Clock } from '../../src/lambda/engine/athena/engine.ts';
 import { EngineBusy } from '../../src/lambda/errors.ts';
+import { withRealSend } from '../helpers/aws-sdk.ts';
 
 describe('Athena retries: one layer, bounded by the deadline (real SDK client over HTTP)', function () {
   this.timeout(60_000);
@@ -18,16 +19,8 @@ describe('Athena retries: one layer, bounded by the deadline (real SDK client ov
   /** When each StartQueryExecution reached the wire (epoch ms). */
   let starts: number[];
 
-  // Other test files stub AthenaClient.prototype.send for the whole run (aws-sdk-client-mock):
-  // these tests need the SDK's real send, so they put it back while they run.
-  const stubbed = AthenaClient.prototype.send;
-  before(() => {
-    const original = (stubbed as { wrappedMethod?: typeof stubbed }).wrappedMethod;
-    if (original) AthenaClient.prototype.send = original;
-  });
-  after(() => {
-    AthenaClient.prototype.send = stubbed;
-  });
+  // These tests need the SDK's real send (other test files stub it for the whole run).
+  withRealSend([AthenaClient]);
 
   before(async () => {
     server = createServer((req, res) => {
