@@ -200,6 +200,11 @@ export const usageConfig = memo(() => {
     accessLogFile: file === undefined ? undefined : path.resolve(projectRoot(), file),
     /** The file `npm run usage` reads locally. */
     accessLogToRead: path.resolve(projectRoot(), file ?? DEFAULT_ACCESS_LOG),
+    /** The file's rotation (usage/rotating-file.ts): its largest size, and the rotated files kept. */
+    accessLogRotation: {
+      maxBytes: intVar('LAKEGATE_ACCESS_LOG_MAX_MB', 64, 1, 65_536) * 2 ** 20,
+      keep: intVar('LAKEGATE_ACCESS_LOG_KEEP', 4, 1, 1000),
+    },
     /** `emf`: one CloudWatch EMF document per request on stdout (set on AWS); `off` locally. */
     metrics: oneOf<'emf' | 'off'>('LAKEGATE_METRICS', ['emf', 'off'], 'off'),
     /** Secret from which each client's API key value is derived (base64 inline: tests). */

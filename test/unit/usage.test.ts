@@ -2,9 +2,13 @@
  * Usage metering, in process: exactly one access record per request whatever its
  * status, with the right fields and never a token, secret or row value; the EMF documents'
  * shape; the usage report's numbers for a known sequence of requests; the Logs Insights path
- * (AWS SDK faked at its seam with aws-sdk-client-mock).
+ * (AWS SDK faked at its seam with aws-sdk-client-mock); the local file's rotation by size.
  */
 import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import {
   CloudWatchLogsClient, DescribeLogGroupsCommand, GetQueryResultsCommand, StartQueryCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
@@ -27,11 +31,13 @@ import { ATHENA_MIN_BYTES_PER_QUERY, BYTES_PER_TB } from '../../src/ops/usage/co
 import { ACCESS_QUERY, insightsAccessRecords, recordOfRow } from '../../src/ops/usage/insights.ts';
 import { requestMetrics } from '../../src/lambda/usage/metrics.ts';
 import type { AccessRecord } from '../../src/lambda/usage/record.ts';
+import { RotatingFile, rotatedFiles } from '../../src/lambda/usage/rotating-file.ts';
 import { formatTable, parseAccessLog, parseSince, usageReport } from '../../src/ops/usage/report.ts';
 import { percentile } from '../../src/shared/stats.ts';
 import { apiEvent } from '../helpers/api.ts';
 import { AUDIENCE, ecKey, ISSUER, mint } from '../helpers/tokens.ts';
 import { fixedAccessTable } from '../helpers/acl.ts';
+import { scratchPath } from '../helpers/lake.ts';
 
 const NAMES = [...catalog().keys()];
 const ROW_VALUE = 'ROW-VALUE-Quilmes-7f3a'; // a cell value that must never reach a log line
@@ -362,5 +368,59 @@ describe('usage: CloudWatch Logs Insights (fake at the AWS SDK seam: aws-sdk-cli
 
   it('a row with a null-valued field reads as null', () => {
     expect(recordOfRow([field('status', '200'), field('clientId', 'null'), field('durationMs', '3')])).to.deep.include({ clientId: null, status: 200, durationMs: 3 });
+  });
+});
+
+describe('usage: the local access log rotates by size', () => {
+  const line = (i: number) => `${JSON.stringify({ requestId: `r-${i}`, time: new Date().toISOString(), clientId: 4, query: 'count_orders_by_range', status: 200, durationMs: i })}\n`;
+  const linesOf = (file: string) => readFileSync(file, 'utf8');
+
+  it('no file passes its size, no line is split, the oldest beyond `keep` goes, and the files oldest first hold the latest lines in order', () => {
+    const file = path.join(scratchPath('rotation'), 'access.log');
+    const log = new RotatingFile(file, { maxBytes: 1000, keep: 3 });
+    const written = Array.from({ length: 200 }, (_, i) => line(i));
+    for (const l of written) log.append(l);
+    log.close();
+    const files = rotatedFiles(file, 3);
+    expect(files).to.deep.equal([`${file}.3`, `${file}.2`, `${file}.1`, file]);
+    for (const f of files) {
+      expect(statSync(f).size, f).to.be.at.most(1000);
+      expect(linesOf(f).endsWith('\n'), f).to.equal(true);
+    }
+    expect(existsSync(`${file}.4`)).to.equal(false);
+    const kept = files.map(linesOf).join('');
+    expect(written.join('').endsWith(kept)).to.equal(true); // the newest lines, none lost between the kept files
+    expect(kept.split('\n').filter(Boolean).length).to.be.greaterThan(3 * Math.floor(1000 / written[199]!.length));
+  });
+
+  it('a line longer than the limit gets a file of its own; a reopened log continues its file and rotates on time', () => {
+    const file = path.join(scratchPath('rotation'), 'access.log');
+    const long = `${'x'.repeat(300)}\n`;
+    const first = new RotatingFile(file, { maxBytes: 200, keep: 5 });
+    first.append('a\n');
+    first.append(long);
+    first.append('b\n');
+    first.close();
+    expect(rotatedFiles(file, 5).map(linesOf)).to.deep.equal(['a\n', long, 'b\n']);
+    const again = new RotatingFile(file, { maxBytes: 200, keep: 5 });
+    again.append(`${'c'.repeat(197)}\n`); // 2 + 198 = 200 bytes: still fits
+    again.append('d\n');
+    again.close();
+    expect(rotatedFiles(file, 5).map(linesOf)).to.deep.equal(['a\n', long, `b\n${'c'.repeat(197)}\n`, 'd\n']);
+  });
+
+  it('npm run usage reads every file of a rotated log', async () => {
+    const file = path.join(scratchPath('rotation'), 'access.log');
+    const log = new RotatingFile(file, { maxBytes: 2000, keep: 4 });
+    for (let i = 0; i < 40; i++) log.append(line(i));
+    log.close();
+    expect(rotatedFiles(file, 4).length).to.be.greaterThan(1);
+    const inFiles = rotatedFiles(file, 4).map(linesOf).join('').split('\n').filter(Boolean).length;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/usage.ts', '--json', '--since', '1h'], {
+      env: { ...process.env, LAKEGATE_ACCESS_LOG_FILE: file, LAKEGATE_ACCESS_LOG_KEEP: '4' },
+    });
+    const rows = JSON.parse(stdout) as { clientId: number; query: string; requests: number }[];
+    expect(rows).to.have.length(1);
+    expect(rows[0]).to.include({ clientId: 4, query: 'count_orders_by_range', requests: inFiles });
   });
 });

@@ -5,31 +5,26 @@
  * audit record), whatever LAKEGATE_LOG_LEVEL says — except `silent`, which tests use.
  *
  * Every function of the local gateway appends whole lines with O_APPEND writes, so lines from
- * concurrent requests never interleave.
+ * concurrent requests never interleave; the file is rotated by size (rotating-file.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { mkdirSync, openSync, writeSync } from 'node:fs';
-import path from 'node:path';
 import { logLevel, usageConfig } from '../config.ts';
 import { errorFields, log, SERVICE_NAME } from '../log.ts';
 import type { AccessRecord } from './record.ts';
+import { RotatingFile } from './rotating-file.ts';
 
 export const ACCESS_MESSAGE = 'access';
 
 let accessLogger: Logger | undefined;
-let fileFd: number | null | undefined;
+let accessFile: RotatingFile | null | undefined;
 let listener: ((record: AccessRecord) => void) | undefined;
 
 function appendToFile(line: string): void {
-  if (fileFd === undefined) {
-    const file = usageConfig().accessLogFile;
-    fileFd = null;
-    if (file) {
-      mkdirSync(path.dirname(file), { recursive: true });
-      fileFd = openSync(file, 'a', 0o600);
-    }
+  if (accessFile === undefined) {
+    const { accessLogFile, accessLogRotation } = usageConfig();
+    accessFile = accessLogFile ? new RotatingFile(accessLogFile, accessLogRotation) : null;
   }
-  if (fileFd !== null) writeSync(fileFd, line);
+  accessFile?.append(line);
 }
 
 /** Record one request. Never throws: a full disk must not turn an answer into a 500. */
