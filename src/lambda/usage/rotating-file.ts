@@ -4,8 +4,9 @@
  * ones shift to `.2`, `.3`…, the oldest beyond `keep` is deleted) and a new file is started. A
  * line is never split across files, and `npm run usage` reads them all (`rotatedFiles`).
  *
- * Another process appending to the same file (two gateways sharing one log) keeps its descriptor:
- * its lines land in the renamed file, which is still read, so none are lost.
+ * The local gateway runs every function in one process, so one writer owns the file. A second
+ * process appending to the same file (two gateways sharing one log) keeps its descriptor: its
+ * lines land in the renamed file, which `npm run usage` still reads until it is rotated out.
  */
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
