@@ -2,10 +2,11 @@
  * npm run bench [-- --only lake,queries,...] — prints the figures the issues ask for.
  * A benchmark, not a test: numbers vary with the machine's load; targets are printed beside them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { keysDir, lakeDir } from '../src/lambda/config.ts';
+import { keysDir } from '../src/lambda/config.ts';
+import { requireLocalLake } from '../src/ops/local-lake.ts';
 import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
 import { measureAuthorizer } from './authorizer.ts';
 import { measureProviderDecision, measureTokenEndpoint } from './credentials.ts';
@@ -49,11 +50,7 @@ if (only.has('lake')) {
   }
 }
 
-function defaultLake(): string {
-  const lake = lakeDir();
-  if (!existsSync(path.join(lake, 'lake.json'))) throw new Error(`no lake at ${lake}: run npm run fake-data (or npm start) first`);
-  return lake;
-}
+const defaultLake = () => requireLocalLake('bench');
 
 if (only.has('queries')) {
   const lake = defaultLake();

@@ -6,12 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { lakeDir } from '../src/lambda/config.ts';
 import { createLakeViews } from '../src/lambda/engine/duckdb/views.ts';
+import { requireLocalLake } from '../src/ops/local-lake.ts';
 
+const lake = requireLocalLake('lake-sql');
 const db = await DuckDBInstance.create(':memory:');
 const conn = await db.connect();
-await createLakeViews(conn, lakeDir());
+await createLakeViews(conn, lake);
 const sql = readFileSync(0, 'utf8');
 const statements = await conn.extractStatements(sql);
 for (let i = 0; i < statements.count; i++) {

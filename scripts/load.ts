@@ -13,7 +13,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { catalog } from '../src/lambda/catalog.ts';
-import { keysDir, lakeDir } from '../src/lambda/config.ts';
+import { keysDir } from '../src/lambda/config.ts';
+import { requireLocalLake } from '../src/ops/local-lake.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams } from '../src/lambda/engine/types.ts';
 import { ensureLocalKeys } from '../src/lambda/identity/keys/key-files.ts';
@@ -45,7 +46,7 @@ interface Case {
   readonly rows?: string;
 }
 
-const lake = lakeDir();
+const lake = requireLocalLake('load');
 const keys = ensureLocalKeys(keysDir());
 
 /** Build every case, with the expected rows of valid ones computed by the engine directly. */

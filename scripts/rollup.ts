@@ -6,7 +6,7 @@
  * bucket, with Athena in the stage's workgroup (one UNLOAD per stale day).
  */
 import { parseArgs } from 'node:util';
-import { lakeDir } from '../src/lambda/config.ts';
+import { requireLocalLake } from '../src/ops/local-lake.ts';
 import { buildRollups } from '../src/ops/rollups/build.ts';
 import { STAGE_NAME } from '../src/lambda/ids.ts';
 
@@ -25,7 +25,7 @@ if (values.help) {
 
 const started = performance.now();
 if (values.stage === undefined) {
-  const reports = await buildRollups({ lakeDir: lakeDir() });
+  const reports = await buildRollups({ lakeDir: requireLocalLake('rollup') });
   for (const r of reports) {
     console.log(
       `${r.table}: ${r.built.length} days built (${r.rows} rows), ${r.upToDate} up to date, ${r.removed.length} removed` +
