@@ -409,6 +409,17 @@ describe('usage: the local access log rotates by size', () => {
     expect(rotatedFiles(file, 5).map(linesOf)).to.deep.equal(['a\n', long, `b\n${'c'.repeat(197)}\n`, 'd\n']);
   });
 
+  it('writers sharing one file (each bundle has its own copy under npm start) keep every file within its size and lose no line', () => {
+    const file = path.join(scratchPath('rotation'), 'access.log');
+    const writers = [0, 1, 2].map(() => new RotatingFile(file, { maxBytes: 1000, keep: 100 }));
+    const written = Array.from({ length: 300 }, (_, i) => line(i));
+    written.forEach((l, i) => writers[i % 3]!.append(l));
+    for (const w of writers) w.close();
+    const files = rotatedFiles(file, 100);
+    for (const f of files) expect(statSync(f).size, f).to.be.at.most(1000);
+    expect(files.map(linesOf).join('')).to.equal(written.join(''));
+  });
+
   it('npm run usage reads every file of a rotated log', async () => {
     const file = path.join(scratchPath('rotation'), 'access.log');
     const log = new RotatingFile(file, { maxBytes: 2000, keep: 4 });

@@ -4,11 +4,12 @@
  * ones shift to `.2`, `.3`…, the oldest beyond `keep` is deleted) and a new file is started. A
  * line is never split across files, and `npm run usage` reads them all (`rotatedFiles`).
  *
- * The local gateway runs every function in one process, so one writer owns the file. A second
- * process appending to the same file (two gateways sharing one log) keeps its descriptor: its
- * lines land in the renamed file, which `npm run usage` still reads until it is rotated out.
+ * Several writers share the file: under `npm start` each function bundle has its own copy of this
+ * module (src/lambda/process-shared.ts), and two gateways may share one log. So a writer keeps no
+ * size of its own: before each line it reads the file's size, and when another writer has rotated
+ * the file away it reopens the new one, so no writer goes on filling a rotated (or deleted) file.
  */
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdirSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Rotation {
@@ -23,7 +24,6 @@ const rotated = (file: string, n: number) => `${file}.${n}`;
 
 export class RotatingFile {
   private fd: number | undefined;
-  private size = 0;
 
   constructor(
     readonly file: string,
@@ -33,13 +33,12 @@ export class RotatingFile {
   /** Append one whole line (it ends with a newline). Throws on I/O errors (the caller logs them). */
   append(line: string): void {
     const bytes = Buffer.byteLength(line);
-    if (this.fd === undefined) this.open();
-    if (this.size > 0 && this.size + bytes > this.rotation.maxBytes) {
+    const size = this.openSize();
+    if (size > 0 && size + bytes > this.rotation.maxBytes) {
       this.rotate();
-      this.open();
+      this.openSize();
     }
     writeSync(this.fd!, line);
-    this.size += bytes;
   }
 
   close(): void {
@@ -47,10 +46,16 @@ export class RotatingFile {
     this.fd = undefined;
   }
 
-  private open(): void {
+  /** The size of the file at `file`, open: (re)opened when not open yet or another writer rotated it away. */
+  private openSize(): number {
+    if (this.fd !== undefined) {
+      const own = fstatSync(this.fd);
+      if (own.ino === inodeAt(this.file)) return own.size;
+      this.close();
+    }
     mkdirSync(path.dirname(this.file), { recursive: true });
     this.fd = openSync(this.file, 'a', 0o600);
-    this.size = fstatSync(this.fd).size;
+    return fstatSync(this.fd).size;
   }
 
   private rotate(): void {
@@ -61,6 +66,11 @@ export class RotatingFile {
     }
     renameSync(this.file, rotated(this.file, 1));
   }
+}
+
+/** The inode of the file at `file` now (undefined: none there). */
+function inodeAt(file: string): number | undefined {
+  return statSync(file, { throwIfNoEntry: false })?.ino;
 }
 
 /** The log's files that exist, oldest first: `<file>.N` … `<file>.1`, then `<file>` itself. */
