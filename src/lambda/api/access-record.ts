@@ -8,8 +8,8 @@ import { useLambdaContext } from '../log.ts';
 import { writeAccess } from '../usage/access-log.ts';
 import { publishRequestMetrics } from '../usage/metrics.ts';
 import { accessRecord, roundMs } from '../usage/record.ts';
-import { applyCors, requestOrigin } from './cors.ts';
-import { errorResponse, forMethod } from './response.ts';
+import { withCors } from './cors.ts';
+import { errorResponse } from './response.ts';
 import type { PiiMode } from '../privacy/modes.ts';
 
 /** What the access record learns while a request is answered (filled in as the request goes). */
@@ -46,7 +46,8 @@ export function withAccessRecord(
   endpoint: string,
   answer: (event: APIGatewayProxyEvent, context: Partial<Context> | undefined, requestId: string, facts: RequestFacts) => Promise<APIGatewayProxyResult>,
 ) {
-  return async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
+  // CORS for the request's Origin (a listed origin may read the answer, any other gets no CORS header).
+  return withCors(async (event: APIGatewayProxyEvent, context?: Partial<Context>): Promise<APIGatewayProxyResult> => {
     const started = performance.now();
     useLambdaContext(context);
     const requestId = event.requestContext?.requestId ?? randomUUID();
@@ -63,7 +64,6 @@ export function withAccessRecord(
     });
     writeAccess(record);
     publishRequestMetrics(record);
-    // CORS for the request's Origin (a listed origin may read the answer, any other gets no CORS header).
-    return applyCors(forMethod(event.httpMethod, response), requestOrigin(event));
-  };
+    return response;
+  });
 }

@@ -8,11 +8,11 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-l
 import { namedQuery } from '../catalog.ts';
 import { engineConfig } from '../config.ts';
 import { getEngine } from '../engine/index.ts';
-import { EngineTimeout, Forbidden } from '../errors.ts';
+import { EngineTimeout } from '../errors.ts';
 import { withTimeout } from '../../shared/timeout.ts';
 import { pageTokens } from './page-tokens.ts';
 import { parseRequest } from './params.ts';
-import { trustedScope } from './scope.ts';
+import { callerScope } from './scope.ts';
 import { answerResponse, negotiate, stillRunningResponse } from './response.ts';
 import { QueryStillRunning } from '../engine/types.ts';
 import { getLimiter } from '../limits/limiter.ts';
@@ -47,10 +47,7 @@ export function queryHandler(name: string) {
   const query = namedQuery(name); // an unknown name fails at cold start, not per request
 
   async function answer(event: APIGatewayProxyEvent, context: Partial<Context> | undefined, requestId: string, facts: RequestFacts): Promise<APIGatewayProxyResult> {
-    const scope = trustedScope(event);
-    if (!scope) throw new Forbidden('no client scope from the authorizer');
-    facts.clientId = scope.clientId;
-    facts.pii = scope.pii;
+    const scope = callerScope(event, facts);
     // Counted before validation, as API Gateway's usage plans count every authorized request.
     (await getLimiter())?.admit(scope.clientId, planOf(event.requestContext?.authorizer));
     const format = negotiate(headerValue(event.headers, 'accept'));
