@@ -9,5 +9,5 @@ import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
 import type { Privacy } from '../src/lambda/privacy/statements.ts';
 
 export function localPrivacy(keysDir: string, mode: PiiMode): Privacy {
-  return { mode, key: new PseudonymKey(Buffer.from(readKeyFile(keysDir, 'pseudonymSecret').trim(), 'base64')) };
+  return { mode, key: PseudonymKey.fromText(readKeyFile(keysDir, 'pseudonymSecret')) };
 }

@@ -17,7 +17,7 @@ import { compileNamedParams } from '../../src/lambda/named-params.ts';
 import { DUCKDB_MASKS, protectedValue } from '../../src/lambda/privacy/masks.ts';
 import { PII_MODES, type PiiMode } from '../../src/lambda/privacy/modes.ts';
 import { PseudonymKey } from '../../src/lambda/privacy/pseudonym-key.ts';
-import { statementFor } from '../../src/lambda/privacy/statements.ts';
+import { keyNeeded, readsKey, statementFor } from '../../src/lambda/privacy/statements.ts';
 import { referenceValue } from '../helpers/privacy-reference.ts';
 
 type Value = string | number | null;
@@ -147,6 +147,18 @@ describe('privacy: the Athena side of the same rules', () => {
     const { sql, parameters } = athenaStatement(listing, params, { size: 10 }, { mode: 'clear' });
     expect(sql).to.equal(listing.positional.text);
     expect(parameters.some((p) => p.startsWith('X'))).to.equal(false);
+  });
+
+  it('the key is needed exactly where both dialects\' statements read it: masked and pseudonymized listings, nothing else', () => {
+    for (const query of catalog().values()) {
+      for (const mode of PII_MODES) {
+        const expected = query.personal.length > 0 && mode !== 'clear';
+        const label = `${query.name} ${mode}`;
+        expect(readsKey(statementFor(query, mode, 'duckdb'), 'duckdb'), label).to.equal(expected);
+        expect(readsKey(statementFor(query, mode, 'trino'), 'trino'), label).to.equal(expected);
+        expect(keyNeeded(query, mode), label).to.equal(expected);
+      }
+    }
   });
 
   it('pseudonymized without a key fails instead of answering', () => {

@@ -96,12 +96,6 @@ export function protectedValue(kind: PersonalKind, mode: PiiMode, x: string, d: 
   return nullSafe(x, pseudonym(x, d));
 }
 
-/** Whether a mode's SQL reads the pseudonym key (masked does too: a malformed e-mail's pseudonym). */
-export function needsKey(personal: readonly { readonly kind: PersonalKind }[], mode: PiiMode): boolean {
-  if (mode === 'clear') return false;
-  return personal.some((c) => c.kind !== 'coordinate' && (mode === 'pseudonymized' || c.kind === 'email'));
-}
-
 export interface ProtectedShape {
   /** The output columns, in order. */
   readonly columns: readonly { readonly name: string }[];

@@ -16,17 +16,24 @@ const BLOCK = 64;
 export class PseudonymKey {
   /** The HMAC key the engines use (32 bytes). */
   readonly key: Buffer;
+  private readonly padded: { readonly inner: Buffer; readonly outer: Buffer };
 
   constructor(secret: Buffer) {
     if (secret.length < 32) throw new Error('the pseudonym secret must be at least 32 bytes');
     this.key = createHmac('sha256', secret).update(PURPOSE).digest();
+    const block = Buffer.alloc(BLOCK);
+    this.key.copy(block);
+    this.padded = { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
   }
 
-  /** HMAC's inner and outer key blocks (RFC 2104), for an engine that spells HMAC out with SHA-256. */
+  /** The key from its stored text (base64, surrounding white space ignored). */
+  static fromText(text: string): PseudonymKey {
+    return new PseudonymKey(Buffer.from(text.trim(), 'base64'));
+  }
+
+  /** HMAC's inner and outer key blocks (RFC 2104), for an engine that spells HMAC out with SHA-256 (made once per key). */
   blocks(): { inner: Buffer; outer: Buffer } {
-    const padded = Buffer.alloc(BLOCK);
-    this.key.copy(padded);
-    return { inner: Buffer.from(padded.map((b) => b ^ 0x36)), outer: Buffer.from(padded.map((b) => b ^ 0x5c)) };
+    return { ...this.padded };
   }
 }
 
@@ -46,7 +53,7 @@ async function readSecret(): Promise<string> {
 export async function pseudonymKey(now = Date.now()): Promise<PseudonymKey> {
   if (current && now - current.readAt < pseudonymConfig().ttlMs) return current.key;
   const text = (await readSecret()).trim();
-  const key = current?.text === text ? current.key : new PseudonymKey(Buffer.from(text, 'base64'));
+  const key = current?.text === text ? current.key : PseudonymKey.fromText(text);
   current = { key, text, readAt: now };
   return key;
 }

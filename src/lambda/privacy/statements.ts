@@ -6,7 +6,7 @@
  */
 import type { NamedQuery } from '../catalog.ts';
 import { compileNamedParams, type CompiledSql } from '../named-params.ts';
-import { DUCKDB_MASKS, needsKey, protectedSql, TRINO_MASKS, type MaskDialect } from './masks.ts';
+import { DUCKDB_MASKS, protectedSql, TRINO_MASKS, type MaskDialect } from './masks.ts';
 import { DEFAULT_PII_MODE, type PiiMode } from './modes.ts';
 import type { PseudonymKey } from './pseudonym-key.ts';
 
@@ -43,8 +43,17 @@ export function statementFor(query: NamedQuery, mode: PiiMode, dialect: Dialect)
   return sql;
 }
 
-/** Whether a request for `query` in `mode` needs the pseudonym key (so the handler loads it only then). */
-export const keyNeeded = (query: NamedQuery, mode: PiiMode): boolean => needsKey(query.personal, mode);
+/** Whether `name` is one of the parameters `dialect`'s statements read the pseudonym key through. */
+export const isKeyParam = (name: string, dialect: Dialect): boolean => DIALECTS[dialect].masks.keyParams.includes(name);
+
+/** Whether a statement reads the pseudonym key (masked ones do too: a malformed e-mail's pseudonym). */
+export const readsKey = (statement: CompiledSql, dialect: Dialect): boolean => statement.order.some((name) => isKeyParam(name, dialect));
+
+/**
+ * Whether a request for `query` in `mode` needs the pseudonym key, so the handler loads it only
+ * then: whether its statement reads it (the dialects' masks read it in the same places).
+ */
+export const keyNeeded = (query: NamedQuery, mode: PiiMode): boolean => readsKey(statementFor(query, mode, 'duckdb'), 'duckdb');
 
 /** The key a statement reads, or a clear failure (an engine told to pseudonymize without a key is a bug). */
 export function requireKey(privacy: Privacy, query: NamedQuery): PseudonymKey {

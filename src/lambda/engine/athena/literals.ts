@@ -6,7 +6,7 @@
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../../catalog.ts';
 import { sqlString } from '../../../shared/sql-literal.ts';
 import { pageParameters } from '../keyset.ts';
-import { DEFAULT_PRIVACY, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
+import { DEFAULT_PRIVACY, isKeyParam, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, StatementParams } from '../types.ts';
 
 export const LITERAL_GRAMMAR: Record<ParamType | 'varchar' | 'varbinary', RegExp> = {
@@ -91,7 +91,7 @@ export function athenaStatement(query: NamedQuery, params: StatementParams, page
   const all = query.page ? pageParameters(query, params, selected.size, selected.after) : params;
   const statement = statementFor(query, privacy.mode, 'trino');
   const parameters = statement.order.map((name) => {
-    if (name === 'pseudonym_key') return renderLiteral('varbinary', requireKey(privacy, query).key);
+    if (isKeyParam(name, 'trino')) return renderLiteral('varbinary', requireKey(privacy, query).key);
     const type = PARAM_TYPES[name as keyof typeof PARAM_TYPES];
     const value = (all as unknown as Record<string, unknown>)[name];
     if (type === undefined || value === undefined) throw new LiteralError(`parameter ${name} has no value`);

@@ -7,7 +7,7 @@ import {
 } from '@duckdb/node-api';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../../catalog.ts';
 import { pageParameters } from '../keyset.ts';
-import { DEFAULT_PRIVACY, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
+import { DEFAULT_PRIVACY, readsKey, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, PageRequest, Row, StatementParams } from '../types.ts';
 import { integerCell, timestampCell } from '../values.ts';
 
@@ -50,7 +50,7 @@ export function bindStatement(query: NamedQuery, params: StatementParams, page?:
     types[name] = DUCK_TYPE[PARAM_TYPES[name]];
   }
   const statement = statementFor(query, privacy.mode, 'duckdb');
-  if (statement.order.includes('pseudonym_inner')) {
+  if (readsKey(statement, 'duckdb')) {
     const { inner, outer } = requireKey(privacy, query).blocks();
     Object.assign(values, { pseudonym_inner: new DuckDBBlobValue(inner), pseudonym_outer: new DuckDBBlobValue(outer) });
     Object.assign(types, { pseudonym_inner: BLOB, pseudonym_outer: BLOB });
