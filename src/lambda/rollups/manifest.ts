@@ -75,6 +75,16 @@ export function writeLocalManifest(lakeDir: string, manifest: RollupManifest): v
 
 export const partitionDir = (lakeDir: string, table: string, day: string): string => path.join(lakeDir, table, `dt=${day}`);
 
+/** The days a partitioned table has on disk now (its `dt=YYYY-MM-DD` folders), in order; none without the table's folder. */
+export function partitionDays(lakeDir: string, table: string): string[] {
+  try {
+    return readdirSync(path.join(lakeDir, table)).filter((n) => /^dt=\d{4}-\d{2}-\d{2}$/.test(n)).map((n) => n.slice(3)).sort();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
 const fileMark = (dir: string, name: string): FileMark => {
   const s = statSync(path.join(dir, name));
   return [name, s.size, s.mtimeMs];

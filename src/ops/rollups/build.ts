@@ -5,7 +5,7 @@
  * source partition is gone is removed. Fingerprints are taken before the build reads the data,
  * so a source changed during the build stays stale (read raw) until the next build.
  */
-import { readdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -14,7 +14,7 @@ import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/la
 import { sqlString } from '../../shared/sql-literal.ts';
 import { Progress } from '../progress.ts';
 import {
-  markFiles, markPartition, partitionDir, readLocalManifest, sameMark, writeLocalManifest,
+  markFiles, markPartition, partitionDays, partitionDir, readLocalManifest, sameMark, writeLocalManifest,
   type PartitionMark, type RollupDay, type RollupManifest,
 } from '../../lambda/rollups/manifest.ts';
 import { rollupSqlForDays } from './sql.ts';
@@ -39,16 +39,6 @@ export interface RollupBuildOptions {
   readonly memoryLimitMb?: number;
 }
 
-/** Source partition days of a fact table (`dt=YYYY-MM-DD` folders). */
-function sourceDays(lakeDir: string, table: string): string[] {
-  try {
-    return readdirSync(path.join(lakeDir, table)).filter((n) => /^dt=\d{4}-\d{2}-\d{2}$/.test(n)).map((n) => n.slice(3)).sort();
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-}
-
 /** Pure: which days to build and which records to drop, from the marks now and the records. */
 export function staleDays(
   now: ReadonlyMap<string, PartitionMark>,
@@ -70,7 +60,7 @@ export async function buildRollups(opts: RollupBuildOptions): Promise<RollupBuil
   const plans = ROLLUP_TABLES.map((t) => {
     const source = LAKE_TABLES.find((s) => s.name === t.rollupOf)!;
     const marks = new Map<string, PartitionMark>();
-    for (const day of sourceDays(opts.lakeDir, source.name)) {
+    for (const day of partitionDays(opts.lakeDir, source.name)) {
       const mark = markPartition(partitionDir(opts.lakeDir, source.name, day));
       if (mark) marks.set(day, mark);
     }

@@ -19,15 +19,13 @@
  * recipients among every location), and with the join's keys pushed into the scan as a list
  * (engine.ts) DuckDB looks those up in the index instead of reading every row of every column.
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { LakeTable } from '../../lake/layout.ts';
 import { sqlString } from '../../../shared/sql-literal.ts';
 import { errorFields, log } from '../../log.ts';
-import { markPartition, partitionDir, sameMark, type PartitionMark } from '../../rollups/manifest.ts';
-
-const HIVE = `hive_partitioning = true, hive_types = {'dt': 'VARCHAR'}`;
+import { readParquet } from './views.ts';
+import { markPartition, partitionDays, partitionDir, sameMark, type PartitionMark } from '../../rollups/manifest.ts';
 
 /** The one partition of a dimension table (its folder). */
 const WHOLE = '';
@@ -125,14 +123,9 @@ export class LakeCopies {
     return (mark?.files ?? []).map(([name]) => path.join(this.folder(t, day), name));
   }
 
-  /** `read_parquet` of some files of the table (with its `dt` column when partitioned). */
-  private read(t: LakeTable, files: readonly string[]): string {
-    return `read_parquet([${files.map(sqlString).join(', ')}]${t.partitionedByDt ? `, ${HIVE}` : ''})`;
-  }
-
   /** Copy the whole table if it fits the budget (undefined if not). */
   private async copy(t: LakeTable): Promise<Copy | undefined> {
-    const days = t.partitionedByDt ? this.days(t) : [WHOLE];
+    const days = t.partitionedByDt ? partitionDays(this.lakeDir, t.name) : [WHOLE];
     const marks = new Map<string, PartitionMark>();
     for (const d of days) {
       const m = this.mark(t, d); // before reading: a partition changed meanwhile is then stale
@@ -150,7 +143,7 @@ export class LakeCopies {
         return undefined;
       }
       this.budgetLeft -= bytes;
-      await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${this.read(t, files)}${t.partitionedByDt ? ' ORDER BY dt' : ''}`);
+      await conn.run(`CREATE OR REPLACE TABLE ${table} AS SELECT * FROM ${readParquet(t, files)}${t.partitionedByDt ? ' ORDER BY dt' : ''}`);
       if (!t.partitionedByDt) await conn.run(`CREATE INDEX ${table}_id ON ${table} (${t.columns[0]![0]})`);
       return { table, marks, refreshing: new Set(), chain: Promise.resolve() };
     } finally {
@@ -171,7 +164,7 @@ export class LakeCopies {
           await conn.run('BEGIN TRANSACTION');
           try {
             await conn.run(`DELETE FROM ${copy.table}${d === WHOLE ? '' : ` WHERE dt = ${sqlString(d)}`}`);
-            if (files.length > 0) await conn.run(`INSERT INTO ${copy.table} SELECT * FROM ${this.read(t, files)}`);
+            if (files.length > 0) await conn.run(`INSERT INTO ${copy.table} SELECT * FROM ${readParquet(t, files)}`);
             await conn.run('COMMIT');
           } catch (e) {
             await conn.run('ROLLBACK');
@@ -196,15 +189,6 @@ export class LakeCopies {
     return Number(r.getRows()[0]![0]);
   }
 
-  /** The table's day partitions on disk now. */
-  private days(t: LakeTable): string[] {
-    try {
-      return readdirSync(path.join(this.lakeDir, t.name)).filter((n) => /^dt=\d{4}-\d{2}-\d{2}$/.test(n)).map((n) => n.slice(3)).sort();
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
-    }
-  }
 }
 
 /** A settled promise's value, or undefined while it is pending (never waits). */

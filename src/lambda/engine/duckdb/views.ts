@@ -40,12 +40,15 @@ export function emptyRelation(t: LakeTable): string {
   return `SELECT ${[...t.columns.map(([n, type]) => `CAST(NULL AS ${type}) AS ${n}`), 'CAST(NULL AS VARCHAR) AS dt'].join(', ')} WHERE false`;
 }
 
-/** Exactly these parquet files of a partitioned table (the rollup days a request reads). */
-export function filesRelation(t: LakeTable, files: readonly string[]): string {
-  return files.length ? `SELECT * FROM read_parquet([${files.map(sqlString).join(', ')}], ${HIVE})` : emptyRelation(t);
+/** `read_parquet` of exactly these files of a table (with its `dt` column when partitioned). */
+export function readParquet(t: LakeTable, files: readonly string[]): string {
+  return `read_parquet([${files.map(sqlString).join(', ')}]${t.partitionedByDt ? `, ${HIVE}` : ''})`;
 }
 
-
+/** Exactly these parquet files of a partitioned table (the rollup days a request reads). */
+export function filesRelation(t: LakeTable, files: readonly string[]): string {
+  return files.length ? `SELECT * FROM ${readParquet(t, files)}` : emptyRelation(t);
+}
 
 /**
  * The relation of a fact table narrowed to some days' partitions. DuckDB lists a `dt=*` glob on
