@@ -4,14 +4,13 @@
  * configured as the gateway's), and the gateway's floor (GET /whoami: the same authorizer, no
  * engine), with the gateway process's memory.
  */
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { localPrivacy } from '../harness/privacy.ts';
 import { catalog } from '../src/lambda/catalog.ts';
 import { engineConfig } from '../src/lambda/config.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryRequest } from '../src/lambda/engine/types.ts';
-import { startGateway } from '../harness/gateway.ts';
+import { rssMiB, startGateway } from '../harness/gateway.ts';
 import { localToken } from '../harness/tokens.ts';
 import { median } from '../src/shared/stats.ts';
 import { WEEK } from './queries.ts';
@@ -37,16 +36,6 @@ async function load(url: string, token: string, seconds: number, connections: nu
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
   };
-}
-
-/** Resident memory of a process (its threads included), MiB. */
-export function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Median of `runs` in-process runs of a request, on an engine configured as the gateway's. */

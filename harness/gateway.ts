@@ -4,7 +4,7 @@
  * own, and waits for the local plugin's ready line (serverless/offline-gateway.cjs).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -118,4 +118,14 @@ export async function startGateway(env: Record<string, string>, timeoutMs = 120_
  */
 export function gatewayTempDir(): string {
   return mkdtempSync(path.join(os.tmpdir(), 'lakegate-gateway-'));
+}
+
+/** Resident memory of a process (its threads included), MiB, from /proc; undefined where it cannot be read. */
+export function rssMiB(pid: number): number | undefined {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -22,7 +22,7 @@ import { localToken } from '../harness/tokens.ts';
 import { localPrivacy } from '../harness/privacy.ts';
 import { piiOfRule } from '../src/lambda/access/model.ts';
 import { median, percentile } from '../src/shared/stats.ts';
-import { startGateway } from '../harness/gateway.ts';
+import { rssMiB, startGateway } from '../harness/gateway.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string' }, connections: { type: 'string' }, url: { type: 'string' }, pid: { type: 'string' } },
@@ -59,6 +59,7 @@ async function buildCases(): Promise<Case[]> {
   for (const client of [4, 22, 8, 47, 3, 9000]) {
     const token = localToken(keys, client);
     const r = rule(client);
+    const privacy = localPrivacy(keys, piiOfRule(r));
     for (const q of catalog().values()) {
       if (!r.allowed_queries.includes('*') && !r.allowed_queries.includes(q.name)) continue;
       for (const [from, to] of ranges) {
@@ -66,7 +67,6 @@ async function buildCases(): Promise<Case[]> {
           from: new Date(`${from}T00:00:00Z`), to: new Date(`${to}T00:00:00Z`), client_id: client, all_clients: r.row_scope === 'all',
           ...(q.limit ? { limit: q.limit.default } : {}),
         };
-        const privacy = localPrivacy(keys, piiOfRule(r));
         const result = await engine.run({ query: q, params, deadline: Date.now() + 60_000, privacy, ...(q.page ? { page: { size: q.page.default } } : {}) });
         cases.push({ cls: 'valid', path: `/${q.name}?from=${from}&to=${to}`, token, status: 200, rows: JSON.stringify(result.rows) });
       }
@@ -90,16 +90,6 @@ async function buildCases(): Promise<Case[]> {
   cases.push({ cls: 'denied query', path: '/count_orders_by_range?from=2024-03-01&to=2024-03-08', token: localToken(keys, 13), status: 403 });
   cases.push({ cls: 'denied query', path: '/count_orders_by_range?from=2024-03-01&to=2024-03-08', token: localToken(keys, 777), status: 403 });
   return cases;
-}
-
-/** RSS of a process (its worker threads included), in MiB, from /proc. */
-function rssMiB(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function loopbackOnly(url: string): string {

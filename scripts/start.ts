@@ -27,22 +27,24 @@ function missingTables(dir: string): string[] {
   return LAKE_TABLES.filter((t: LakeTable) => !t.rollupOf).map((t) => t.name).filter((name) => manifest.rows?.[name] === undefined);
 }
 
-async function generateDefaultLake(): Promise<void> {
+async function generateDefaultLake(out: string): Promise<void> {
   const started = performance.now();
-  await generateLake({ seed: DEFAULT_SEED, scale: 1, out: lakeDir(), queryNames: [...catalog().keys()] });
+  await generateLake({ seed: DEFAULT_SEED, scale: 1, out, queryNames: [...catalog().keys()] });
   console.log(`lake ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 const lake = lakeDir();
-if (!existsSync(path.join(lake, 'lake.json'))) {
+/** Undefined: no lake at all. */
+const missing = existsSync(path.join(lake, 'lake.json')) ? missingTables(lake) : undefined;
+if (missing === undefined) {
   console.log(`no lake at ${lake}: generating the default one (seed ${DEFAULT_SEED}, scale 1)…`);
-  await generateDefaultLake();
-} else if (missingTables(lake).length > 0) {
+  await generateDefaultLake(lake);
+} else if (missing.length > 0) {
   // An older lake cannot serve today's queries: regenerate it, keeping the old one and its access table.
   const kept = `${lake}.before-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  console.log(`the lake at ${lake} has no ${missingTables(lake).join(', ')} (made by an older version): moving it to ${kept} and generating the default one…`);
+  console.log(`the lake at ${lake} has no ${missing.join(', ')} (made by an older version): moving it to ${kept} and generating the default one…`);
   renameSync(lake, kept);
-  await generateDefaultLake();
+  await generateDefaultLake(lake);
   const table = path.join(kept, accessControlKey);
   try {
     parseAccessTable(readFileSync(table, 'utf8'));
