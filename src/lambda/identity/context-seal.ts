@@ -8,30 +8,31 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { offlineConfig } from '../config.ts';
+import type { AuthorizerContext } from './policy.ts';
 
-/** The context fields the seal covers, in order: everything a handler reads from the context. */
-export const SEALED_FIELDS = ['clientId', 'rowScope', 'maxRangeDays', 'plan', 'pii'] as const;
+/** The context fields the seal covers, in order: every member of the authorizer's context. */
+export const SEALED_FIELDS = ['clientId', 'rowScope', 'maxRangeDays', 'plan', 'pii'] as const satisfies readonly (keyof AuthorizerContext)[];
+
+/** A member added to AuthorizerContext but not to SEALED_FIELDS fails to compile here (it would go unsealed). */
+type Unsealed = Exclude<keyof AuthorizerContext, (typeof SEALED_FIELDS)[number]>;
+const everyContextFieldSealed: [Unsealed] extends [never] ? true : never = true;
 
 /** The context member that carries the seal. */
-export const SEAL_FIELD = 'seal';
+const SEAL_FIELD = 'seal';
 
 const VERSION = 'v1';
 
-function mac(key: Buffer, context: object): string {
+export function sealContext(key: Buffer, context: object): string {
   const fields = context as Readonly<Record<string, unknown>>;
   // API Gateway passes every context value on as a string: seal what the handler will see.
   const text = [VERSION, ...SEALED_FIELDS.map((f) => `${f}=${fields[f] === undefined ? '' : String(fields[f])}`)].join('\n');
   return `${VERSION}.${createHmac('sha256', key).update(text).digest('base64url')}`;
 }
 
-export function sealContext(key: Buffer, context: object): string {
-  return mac(key, context);
-}
-
-export function sealMatches(key: Buffer, context: Readonly<Record<string, unknown>>): boolean {
+function sealMatches(key: Buffer, context: Readonly<Record<string, unknown>>): boolean {
   const given = context[SEAL_FIELD];
   if (typeof given !== 'string') return false;
-  const expected = Buffer.from(mac(key, context));
+  const expected = Buffer.from(sealContext(key, context));
   const presented = Buffer.from(given);
   return presented.length === expected.length && timingSafeEqual(presented, expected);
 }
