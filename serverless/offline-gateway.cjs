@@ -22,13 +22,16 @@
  *   after serverless-esbuild rebuilds, the old bundles are dropped from Node's module cache and
  *   the process-wide engine is let go (src/lambda/process-shared.ts), so the next request runs new code.
  */
-const { createHash, randomBytes } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { require: tsxRequire } = require('tsx/cjs/api');
 
 const { corsConfig } = tsxRequire('../src/lambda/config.ts', __filename);
 const { corsHeaders } = tsxRequire('../src/lambda/api/cors.ts', __filename);
+// The process-wide state every function bundle shares (globalThis), read through the modules that own it.
+const { recallAnswer } = tsxRequire('../src/lambda/identity/offline-answers.ts', __filename);
+const { releaseProcessShared } = tsxRequire('../src/lambda/process-shared.ts', __filename);
 const { GATEWAY_RESPONSES, gatewayResponseBody, renderGatewayResponse } = require('./gateway-responses.cjs');
 
 const byType = (type) => GATEWAY_RESPONSES.find((r) => r.type === type);
@@ -40,9 +43,6 @@ const isOfflineCorsHook = (event, method) =>
 
 /** The Lambda Invoke API's routes (`POST /2015-03-31/functions/{functionName}/invocations`, invoke-async). */
 const isLambdaInvokeRoute = (route) => /^\/\d{4}-\d{2}-\d{2}\/functions\//.test(String(route?.path ?? ''));
-
-/** The header of the process-wide values shared by every function bundle (src/lambda/process-shared.ts). */
-const PROCESS_SHARED = Symbol.for('lakegate.process-shared');
 
 /** Replace every CORS header of an answer by `headers` (a Vary already there is kept, not repeated). */
 function setHeaders(target, headers) {
@@ -64,12 +64,7 @@ const isCatchAll = (route) => route?.method === '*' && route?.path === '/{p*}';
 const takesAnyPath = (route) => isCatchAll(route) || (route?.method === '*' && route?.path === '/{proxy*}');
 
 /** The authorizer's context for this request's token (src/lambda/identity/offline-answers.ts), if it left one. */
-function authorizerAnswer(request) {
-  const authorization = request.headers.authorization;
-  if (!authorization) return undefined;
-  const key = createHash('sha256').update(authorization).digest('base64url');
-  return globalThis[Symbol.for('lakegate.authorizer-answers')]?.get(key);
-}
+const authorizerAnswer = (request) => recallAnswer(request.headers.authorization);
 
 /** A path that has a GET route of the API (a named query, /whoami, a public page). */
 const knownGetPath = (request) => {
@@ -238,7 +233,7 @@ class OfflineGateway {
   reload() {
     const build = path.resolve(this.serverless.serviceDir ?? process.cwd(), process.env.LAKEGATE_BUILD_DIR ?? '.esbuild');
     for (const file of Object.keys(require.cache)) if (file.startsWith(`${build}${path.sep}`)) delete require.cache[file];
-    globalThis[PROCESS_SHARED]?.release();
+    releaseProcessShared();
   }
 }
 

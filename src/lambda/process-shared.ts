@@ -65,3 +65,8 @@ export function processShared<T>(name: string, create: () => Promise<T>, dispose
     },
   };
 }
+
+/** Forget every shared value (after a rebuild: new requests make new ones), disposing the old ones once their requests are over. */
+export function releaseProcessShared(): void {
+  registry().release();
+}

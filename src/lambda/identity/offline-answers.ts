@@ -13,7 +13,7 @@ const MAX_KEPT = 1000;
 
 type Answers = Map<string, Readonly<Record<string, unknown>>>;
 
-export const answerKey = (authorization: string) => createHash('sha256').update(authorization).digest('base64url');
+const answerKey = (authorization: string) => createHash('sha256').update(authorization).digest('base64url');
 
 export function rememberAnswer(authorization: string | undefined, context: Readonly<Record<string, unknown>>): void {
   if (!authorization) return;
@@ -23,4 +23,10 @@ export function rememberAnswer(authorization: string | undefined, context: Reado
   answers.delete(key); // re-inserted as the newest
   answers.set(key, context);
   while (answers.size > MAX_KEPT) answers.delete(answers.keys().next().value!);
+}
+
+/** The context the authorizer left for this Authorization header, if any (read by serverless/offline-gateway.cjs). */
+export function recallAnswer(authorization: string | undefined): Readonly<Record<string, unknown>> | undefined {
+  if (!authorization) return undefined;
+  return (globalThis as { [ANSWERS]?: Answers })[ANSWERS]?.get(answerKey(authorization));
 }
