@@ -159,6 +159,12 @@ function checkPersonalOutputs(sql: string, columns: readonly OutputColumn[], per
   if (undeclared.length) fail(`outputs personal data without declaring it in @pii: ${undeclared.join(', ')}`);
 }
 
+/** A query's SQL without its `--` comments (the annotations), for the checks that read its text. */
+const withoutLineComments = (sql: string): string => sql.replace(/--.*$/gm, '');
+
+/** Whether the SQL reads `table` (names it after FROM or JOIN). */
+const readsTable = (sql: string, table: string): boolean => new RegExp(`\\b(FROM|JOIN)\\s+${table}\\b`, 'i').test(sql);
+
 /** Parse one query file. Throws with the file name on any malformed header. */
 export function parseQuery(name: string, source: string): NamedQuery {
   const fail = (msg: string): never => {
@@ -207,15 +213,14 @@ export function parseQuery(name: string, source: string): NamedQuery {
   const keyset = page ? ['page_rows', ...page.keys.map((k) => `after_${k}`)] : [];
   if (!keyset.every((p) => params.includes(p as ParamName))) fail(`a paginated query picks its page in the SQL: it uses :${keyset.join(', :')}`);
 
-  const sqlBody = source.replace(/--.*$/gm, '');
+  const sqlBody = withoutLineComments(source);
   checkPersonalOutputs(sqlBody, columns, personal, fail);
   if (personal.length > 0 && !page) fail('personal columns are served by listings only (@page): their order is the keyset');
   const lookbacks = [...sqlBody.matchAll(/:from\s*-\s*INTERVAL\s*'(\d+)'\s*(\w+)/gi)];
   for (const m of lookbacks) if (m[2]!.toUpperCase() !== 'DAY') fail(`write lookbacks as :from - INTERVAL 'N' DAY (found ${m[0]})`);
   const lookbackDays = Math.max(0, ...lookbacks.map((m) => Number(m[1])));
-  const reads = (t: string) => new RegExp(`\\b(FROM|JOIN)\\s+${t}\\b`, 'i').test(sqlBody);
-  const factTables = FACT_TABLES.filter(reads);
-  const dimensionTables = DIMENSION_TABLES.filter(reads);
+  const factTables = FACT_TABLES.filter((t) => readsTable(sqlBody, t));
+  const dimensionTables = DIMENSION_TABLES.filter((t) => readsTable(sqlBody, t));
 
   return {
     name,
@@ -247,8 +252,8 @@ export function parseRollupPath(query: NamedQuery, source: string): RollupPath {
   if (JSON.stringify(parsed.limit) !== JSON.stringify(query.limit)) fail('@limit differs from the query\'s');
   if (query.page) fail('a paginated query has no rollup path');
   for (const p of ['rollup_from', 'rollup_to'] as const) if (!parsed.params.includes(p)) fail(`must use :${p}`);
-  const body = source.replace(/--.*$/gm, '');
-  const tables = ROLLUP_TABLES.filter((t) => new RegExp(`\\b(FROM|JOIN)\\s+${t.name}\\b`, 'i').test(body));
+  const body = withoutLineComments(source);
+  const tables = ROLLUP_TABLES.filter((t) => readsTable(body, t.name));
   if (tables.length !== 1) fail('must read exactly one rollup table');
   const table = tables[0]!;
   if (parsed.factTables.join() !== table.rollupOf || query.factTables.join() !== table.rollupOf) {

@@ -4,6 +4,7 @@
  * bodies of docs/design.md §9. Per-query row schemas are built from the catalog in document.ts.
  */
 import type { OutputType } from '../catalog.ts';
+import { PII_MODES } from '../privacy/modes.ts';
 
 export type Schema = Record<string, unknown>;
 
@@ -100,7 +101,7 @@ export const COMMON_SCHEMAS: Record<string, Schema> = {
       rowScope: { enum: ['own', 'all'], description: '`own`: only this client\'s rows; `all`: every client (internal analysts).' },
       maxRangeDays: { type: 'integer', minimum: 1 },
       pii: {
-        enum: ['masked', 'pseudonymized', 'clear'],
+        enum: [...PII_MODES],
         description: 'How this client sees personal data (columns marked `x-pii`): `masked` (the default) keeps a shape without the person, `pseudonymized` a keyed pseudonym per value (equal values, equal pseudonyms), `clear` the stored values.',
       },
     },
