@@ -22,7 +22,7 @@ import { fixedKeys, ownKeys, type KeySource } from './keys/sources.ts';
 import { rememberAnswer } from './offline-answers.ts';
 import { decide, DENIALS, denyAll, toAuthorizerResult, type Decision } from './policy.ts';
 import { RemoteJwks } from './keys/remote-jwks.ts';
-import { bearerToken, peekToken, Unauthorized, verifyToken, type TokenPolicy, type VerificationKey } from './tokens/verify.ts';
+import { bearerToken, peekToken, Unauthorized, verifyPeeked, type TokenPolicy, type VerificationKey } from './tokens/verify.ts';
 
 /** Whose tokens the authorizer accepts: ours, and optionally one identity provider's (docs/design.md §9). */
 export interface Issuer {
@@ -48,12 +48,10 @@ export class Authorizer {
   /** Throws Unauthorized for a bad token; otherwise Allow or Deny. */
   async decide(authorization: string | undefined, methodArn: string, nowSec?: number): Promise<Decision> {
     const token = bearerToken(authorization, this.own.policy.maxTokenBytes);
-    const { kid, issuer } = peekToken(token);
+    const peeked = peekToken(token);
     // The unverified `iss` only picks whose keys to try; the signature and `iss` are then verified.
-    const trusted = this.external && issuer === this.external.policy.issuer ? this.external : this.own;
-    const key = await trusted.keys.key(kid);
-    if (!key) throw new Unauthorized('unknown kid');
-    const verified = verifyToken(token, new Map([[kid, key]]), trusted.policy, nowSec);
+    const trusted = this.external && peeked.issuer === this.external.policy.issuer ? this.external : this.own;
+    const verified = verifyPeeked(token, peeked, await trusted.keys.key(peeked.kid), trusted.policy, nowSec);
     const table = await this.acl.table();
     const clientId = trusted === this.own ? Number(verified.subject) : clientOfProviderSubject(table, verified.subject);
     if (clientId === undefined) return denyAll(methodArn, null, 'identity-provider client not mapped to an access rule');

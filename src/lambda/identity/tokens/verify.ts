@@ -85,16 +85,23 @@ export function bearerToken(header: string | undefined, maxTokenBytes: number): 
 }
 
 export function verifyToken(token: string, keys: ReadonlyMap<string, VerificationKey>, policy: TokenPolicy, nowSec = Date.now() / 1000): VerifiedToken {
-  if (Buffer.byteLength(token) > policy.maxTokenBytes) throw new Unauthorized('token too large');
-  if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
+  checkSize(token, policy);
+  const peeked = peekToken(token);
+  return verifyPeeked(token, peeked, keys.get(peeked.kid), policy, nowSec);
+}
 
-  const [h, p] = token.split('.') as [string, string];
-  const header = decodeHeader(h);
-  decodeSegment(p); // strictly, before jsonwebtoken's JSON.parse reads it
-  if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
-  const key = keys.get(header.kid);
+const checkSize = (token: string, policy: Pick<TokenPolicy, 'maxTokenBytes'>) => {
+  if (Buffer.byteLength(token) > policy.maxTokenBytes) throw new Unauthorized('token too large');
+};
+
+/**
+ * verifyToken for a token already peeked with its key looked up (the authorizer peeks once, to
+ * pick whose keys to verify with, and does not decode the token again).
+ */
+export function verifyPeeked(token: string, peeked: PeekedToken, key: VerificationKey | undefined, policy: TokenPolicy, nowSec = Date.now() / 1000): VerifiedToken {
+  checkSize(token, policy);
   if (!key) throw new Unauthorized('unknown kid');
-  if (header.alg !== key.algorithm) throw new Unauthorized(`alg ${String(header.alg)} not allowed`);
+  if (peeked.alg !== key.algorithm) throw new Unauthorized(`alg ${String(peeked.alg)} not allowed`);
 
   let payload: unknown;
   try {
@@ -126,18 +133,27 @@ export function verifyToken(token: string, keys: ReadonlyMap<string, Verificatio
   return { subject: subject as string, scope: policy.clientClaim === undefined ? parseScopeClaim(claims.scope) : null };
 }
 
+/** What a token says before it is verified: the header's `kid` and `alg`, the payload's `iss` and `sub`. */
+export interface PeekedToken {
+  readonly kid: string;
+  readonly alg: unknown;
+  readonly issuer: string | undefined;
+  readonly subject: string | undefined;
+}
+
 /**
- * The `kid` of the header and the `iss` of the payload, unverified: only to pick whose keys to
- * verify with. Throws Unauthorized for anything that is not a compact JWS of JSON objects.
+ * A token's header and payload, decoded strictly but unverified: only to pick whose keys to
+ * verify with (and, for a refusal, whom it named). Throws Unauthorized for anything that is not a
+ * compact JWS of strict JSON objects with a `kid`; both segments are read strictly before
+ * jsonwebtoken's JSON.parse reads them (with `iss` twice, the last would pick whose keys to try).
  */
-export function peekToken(token: string): { kid: string; issuer: string | undefined; subject: string | undefined } {
+export function peekToken(token: string): PeekedToken {
   if (!JWS_COMPACT.test(token)) throw new Unauthorized('not a compact JWS (3 base64url segments)');
   const [h, p] = token.split('.') as [string, string];
   const header = decodeHeader(h);
-  if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
-  // Strict like verifyToken: with `iss` twice, the last would pick whose keys to try.
   const { iss, sub } = decodeSegment(p);
-  return { kid: header.kid, issuer: typeof iss === 'string' ? iss : undefined, subject: typeof sub === 'string' ? sub : undefined };
+  if (typeof header.kid !== 'string') throw new Unauthorized('no kid');
+  return { kid: header.kid, alg: header.alg, issuer: typeof iss === 'string' ? iss : undefined, subject: typeof sub === 'string' ? sub : undefined };
 }
 
 /**
