@@ -56,10 +56,15 @@ export async function issueToken(req: TokenRequest, deps: TokenServiceDeps): Pro
   // An unknown id takes the same path as a wrong secret (one hash, one comparison) and answers
   // the same; a malformed one answers the same too.
   let secrets = clientId === undefined ? [] : await deps.secrets();
-  // A secret created a moment ago may be newer than the cached store: before refusing, look once
-  // more at the store as it is now (at most one re-read a second, whatever the failures).
-  if (clientId !== undefined && !secretMatches(secrets, clientId, req.clientSecret)) secrets = await deps.secrets(SECRETS_RECHECK_MS);
-  if (clientId === undefined || !secretMatches(secrets, clientId, req.clientSecret)) {
+  let matched = clientId !== undefined && secretMatches(secrets, clientId, req.clientSecret);
+  if (clientId !== undefined && !matched) {
+    // A secret created a moment ago may be newer than the cached store: before refusing, look once
+    // more at the store as it is now (at most one re-read a second, whatever the failures); the
+    // same store again needs no second comparison.
+    const now = await deps.secrets(SECRETS_RECHECK_MS);
+    if (now !== secrets) matched = secretMatches((secrets = now), clientId, req.clientSecret);
+  }
+  if (clientId === undefined || !matched) {
     const wait = deps.guard.failed(guardKey, clientId !== undefined && (await isKnownClient(clientId, secrets, deps)));
     if (wait > 0) {
       // Past the threshold, failures are answered 429 until the window ends. A right secret is
