@@ -43,7 +43,15 @@ const RAW: RollupPlan = { source: 'raw', spanDays: [], rawDays: [] };
  * The longest run of usable whole days inside `[from, to)` (the earliest on a tie). A whole day
  * is `[d, d + 1 day)` entirely inside the range; partial first and last days are read raw.
  */
-export function planRollup(from: Date, to: Date, usable: (day: string) => boolean, opts: PlanOptions = {}): RollupPlan {
+export function planRollup(from: Date, to: Date, isUsable: (day: string) => boolean, opts: PlanOptions = {}): RollupPlan {
+  // Each day is asked once (locally an answer costs a few file stats): the span's search, the
+  // raw part and the raw days' check may ask about the same day.
+  const answers = new Map<string, boolean>();
+  const usable = (day: string): boolean => {
+    let ok = answers.get(day);
+    if (ok === undefined) answers.set(day, (ok = isUsable(day)));
+    return ok;
+  };
   const f = from.getTime();
   const t = to.getTime();
   if (!(t > f)) return RAW;
