@@ -4,6 +4,7 @@
  * those. These are the parameter values of a page.
  */
 import type { NamedQuery } from '../catalog.ts';
+import { encodeCursor } from './cursor.ts';
 import type { Cell, QueryParams, Row } from './types.ts';
 
 /**
@@ -61,4 +62,13 @@ export function pageParameters(query: NamedQuery, params: QueryParams, size: num
 /** The keyset of a row: its values of the query's `@page` keys, the next page's `after`. */
 export function keysetOf(query: NamedQuery, row: Row): Cell[] {
   return query.page!.keys.map((k) => row[k] ?? null);
+}
+
+/** The cursor of the page after `last` (the last row served). */
+export const nextPageCursor = (query: NamedQuery, last: Row): string => encodeCursor({ after: keysetOf(query, last) });
+
+/** A page for a listing only, and a listing only by pages (either way round is an engine bug, never client input). */
+export function checkPaging(query: NamedQuery, page: unknown, after?: readonly Cell[]): void {
+  if (!query.page && (page || after)) throw new Error(`${query.name} is not paginated`);
+  if (query.page && !page) throw new Error(`${query.name} needs a page`);
 }

@@ -18,7 +18,7 @@ import { log } from '../../log.ts';
 import { withoutQuotedValues } from '../../privacy/redact.ts';
 import { S3RollupFreshness } from '../../rollups/s3-freshness.ts';
 import { decodeCursor, encodeCursor, type Running } from '../cursor.ts';
-import { keysetOf } from '../keyset.ts';
+import { checkPaging, nextPageCursor } from '../keyset.ts';
 import { planStatement, type Statement } from '../plan.ts';
 import { QueryStillRunning, type Cell, type QueryEngine, type QueryRequest, type QueryResult, type Row } from '../types.ts';
 import { cellFromText } from '../values.ts';
@@ -119,7 +119,7 @@ export class AthenaEngine implements QueryEngine {
     }
     const page = pageOf(rows, req.page!.size, picks);
     const last = page.rows[page.rows.length - 1];
-    return { rows: page.rows, cursor: page.more && last ? encodeCursor({ after: keysetOf(req.query, last) }) : null };
+    return { rows: page.rows, cursor: page.more && last ? nextPageCursor(req.query, last) : null };
   }
 
   async close(): Promise<void> {
@@ -129,12 +129,8 @@ export class AthenaEngine implements QueryEngine {
   /** The page an execution picks (a listing picks it in the SQL): the request's size, after the cursor's keyset. */
   private pageSelection(req: QueryRequest, after: readonly Cell[] | undefined): PageSelection | undefined {
     const { query, page } = req;
-    if (!query.page) {
-      if (page || after) throw new Error(`${query.name} is not paginated`);
-      return undefined;
-    }
-    if (!page) throw new Error(`${query.name} needs a page`);
-    return { size: page.size, ...(after ? { after } : {}) };
+    checkPaging(query, page, after);
+    return query.page && page ? { size: page.size, ...(after ? { after } : {}) } : undefined;
   }
 
   /** The statement of a request (engine/plan.ts), with the days whose rollups are fresh in S3 now. */

@@ -11,8 +11,8 @@ import type { NamedQuery } from '../../catalog.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../../errors.ts';
 import { LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
 import { withoutQuotedValues } from '../../privacy/redact.ts';
-import { encodeCursor, keysetOfCursor } from '../cursor.ts';
-import { keysetOf } from '../keyset.ts';
+import { keysetOfCursor } from '../cursor.ts';
+import { nextPageCursor } from '../keyset.ts';
 import { firstWindowEnd, nextWindowEnd, planStatement, type AnswerSource } from '../plan.ts';
 import type { Cell, QueryEngine, QueryRequest, QueryResult } from '../types.ts';
 import { LakeCopies } from './lake-copies.ts';
@@ -135,7 +135,7 @@ export class DuckDbEngine implements QueryEngine {
       let cursor: string | null = null;
       if (req.page && rows.length > req.page.size) {
         rows.length = req.page.size; // one more than served was picked: a next page exists
-        cursor = encodeCursor({ after: keysetOf(req.query, rows[rows.length - 1]!) });
+        cursor = nextPageCursor(req.query, rows[rows.length - 1]!);
       }
       return {
         columns: req.query.columns,

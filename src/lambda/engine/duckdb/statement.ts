@@ -6,7 +6,7 @@ import {
   BIGINT, BLOB, BOOLEAN, DOUBLE, DuckDBBlobValue, DuckDBTimestampValue, INTEGER, TIMESTAMP, VARCHAR, type DuckDBType, type DuckDBValue,
 } from '@duckdb/node-api';
 import { PARAM_TYPES, type NamedQuery, type OutputType, type ParamName, type ParamType } from '../../catalog.ts';
-import { pageParameters } from '../keyset.ts';
+import { checkPaging, pageParameters } from '../keyset.ts';
 import { DEFAULT_PRIVACY, readsKey, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, PageRequest, Row, StatementParams } from '../types.ts';
 import { integerCell, timestampCell } from '../values.ts';
@@ -38,8 +38,7 @@ function duckValue(type: ParamType, value: Date | number | boolean): DuckDBValue
  * HMAC blocks bound as values.
  */
 export function bindStatement(query: NamedQuery, params: StatementParams, page?: PageRequest, after?: readonly Cell[], privacy: Privacy = DEFAULT_PRIVACY): Bound {
-  if (!query.page && (page || after)) throw new Error(`${query.name} is not paginated`);
-  if (query.page && !page) throw new Error(`${query.name} needs a page`);
+  checkPaging(query, page, after);
   const all: Partial<Record<ParamName, Date | number | boolean>> = page ? pageParameters(query, params, page.size, after) : params;
   const values: Record<string, DuckDBValue> = {};
   const types: Record<string, DuckDBType> = {};
