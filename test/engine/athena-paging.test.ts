@@ -16,7 +16,7 @@ import { DuckDBInstance, type DuckDBConnection, type DuckDBTimestampValue } from
 import { mockClient } from 'aws-sdk-client-mock';
 import { catalog, type NamedQuery } from '../../src/lambda/catalog.ts';
 import { AthenaEngine, pageOf, type Clock } from '../../src/lambda/engine/athena/engine.ts';
-import { executionParameters, timestampLiteral } from '../../src/lambda/engine/athena/literals.ts';
+import { athenaStatement, timestampLiteral } from '../../src/lambda/engine/athena/literals.ts';
 import { createLakeViews } from '../../src/lambda/engine/duckdb/views.ts';
 import { setEngine } from '../../src/lambda/engine/index.ts';
 import { QueryStillRunning, type QueryParams, type QueryRequest, type Row } from '../../src/lambda/engine/types.ts';
@@ -129,7 +129,7 @@ describe('Athena pages of all_orders_by_range: one execution per page (fake Athe
 
   /** The rows of the range in one execution: the first keyset and a limit no range reaches. */
   async function singleRun(params: QueryParams): Promise<Row[]> {
-    const literals = executionParameters(all, params, { size: 1e15 - 1 }, CLEAR);
+    const { parameters: literals } = athenaStatement(all, params, { size: 1e15 - 1 }, CLEAR);
     const reader = await conn.runAndReadAll(pasted(all.positional.text, literals));
     const rows = reader.getRows().map((r) => {
       const row: Row = {};

@@ -13,7 +13,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { catalog, type NamedQuery, type OutputType } from '../../src/lambda/catalog.ts';
 import { S3Object } from '../../src/shared/s3-object.ts';
 import { AthenaEngine, RETRY, type Clock } from '../../src/lambda/engine/athena/engine.ts';
-import { executionParameters, LITERAL_GRAMMAR, renderLiteral, stringLiteral, timestampLiteral } from '../../src/lambda/engine/athena/literals.ts';
+import { athenaStatement, LITERAL_GRAMMAR, renderLiteral, stringLiteral, timestampLiteral } from '../../src/lambda/engine/athena/literals.ts';
 import { setEngine } from '../../src/lambda/engine/index.ts';
 import type { QueryParams, QueryRequest, Row } from '../../src/lambda/engine/types.ts';
 import { QueryStillRunning } from '../../src/lambda/engine/types.ts';
@@ -330,7 +330,8 @@ describe('Athena engine (aws-sdk-client-mock at the SDK seam)', () => {
     });
     it("every query's parameters render to literals of the exact grammar, one per ?", () => {
       for (const q of catalog().values()) {
-        const literals = executionParameters(q, { ...PARAMS, ...(q.limit ? { limit: 10 } : {}) }, undefined, { mode: 'masked', key: new PseudonymKey(Buffer.alloc(32, 1)) });
+        const page = q.page ? { size: q.page.default } : undefined;
+        const { parameters: literals } = athenaStatement(q, { ...PARAMS, ...(q.limit ? { limit: 10 } : {}) }, page, { mode: 'masked', key: new PseudonymKey(Buffer.alloc(32, 1)) });
         expect(literals).to.have.length(statementFor(q, 'masked', 'trino').text.split('?').length - 1);
         for (const l of literals) expect(Object.values(LITERAL_GRAMMAR).some((g) => g.test(l)), l).to.equal(true);
       }

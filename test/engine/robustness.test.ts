@@ -15,7 +15,7 @@ import { FileStore } from '../../src/shared/versioned-store.ts';
 import { Authorizer, tokenAuthorizerHandler } from '../../src/lambda/identity/authorizer.ts';
 import { publicVerificationKey } from '../../src/lambda/identity/tokens/verify.ts';
 import { catalog, parseQuery } from '../../src/lambda/catalog.ts';
-import { executionParameters, LITERAL_GRAMMAR } from '../../src/lambda/engine/athena/literals.ts';
+import { athenaStatement, LITERAL_GRAMMAR } from '../../src/lambda/engine/athena/literals.ts';
 import type { DuckDbEngine } from '../../src/lambda/engine/duckdb/engine.ts';
 import { setEngine } from '../../src/lambda/engine/index.ts';
 import type { QueryParams } from '../../src/lambda/engine/types.ts';
@@ -95,7 +95,7 @@ describe('robustness', function () {
               expect(p.to.getTime() - p.from.getTime()).to.be.at.most(Number(ctx.maxRangeDays) * 86_400_000);
               if (q.limit) expect(p.limit).to.be.within(1, q.limit.max);
               if (q.page) expect(call.page!.size).to.be.within(1, q.page.max);
-              for (const literal of executionParameters(q, p, undefined, MASKED)) {
+              for (const literal of athenaStatement(q, p, call.page, MASKED).parameters) {
                 expect(Object.values(LITERAL_GRAMMAR).some((g) => g.test(literal)), literal).to.equal(true);
               }
             }

@@ -5,7 +5,7 @@
  */
 import { PARAM_TYPES, type NamedQuery, type ParamType } from '../../catalog.ts';
 import { sqlString } from '../../../shared/sql-literal.ts';
-import { pageParameters } from '../keyset.ts';
+import { checkPaging, pageParameters } from '../keyset.ts';
 import { DEFAULT_PRIVACY, isKeyParam, requireKey, statementFor, type Privacy } from '../../privacy/statements.ts';
 import type { Cell, StatementParams } from '../types.ts';
 
@@ -83,12 +83,12 @@ export interface AthenaStatement {
 /**
  * The statement of a query for a caller's privacy mode (privacy/statements.ts) and its
  * ExecutionParameters: one literal per `?`, in order (repeats included). A listing (which picks
- * its page in the SQL) gets that page's keyset and `size + 1` rows (the first page of the default
- * size if none is given); a pseudonymizing statement, the key as a binary literal.
+ * its page in the SQL) gets that page's keyset and `size + 1` rows; a pseudonymizing statement,
+ * the key as a binary literal.
  */
 export function athenaStatement(query: NamedQuery, params: StatementParams, page?: PageSelection, privacy: Privacy = DEFAULT_PRIVACY): AthenaStatement {
-  const selected = page ?? { size: query.page?.default ?? 0 };
-  const all = query.page ? pageParameters(query, params, selected.size, selected.after) : params;
+  checkPaging(query, page, page?.after);
+  const all = query.page && page ? pageParameters(query, params, page.size, page.after) : params;
   const statement = statementFor(query, privacy.mode, 'trino');
   const parameters = statement.order.map((name) => {
     if (isKeyParam(name, 'trino')) return renderLiteral('varbinary', requireKey(privacy, query).key);
@@ -98,9 +98,4 @@ export function athenaStatement(query: NamedQuery, params: StatementParams, page
     return renderLiteral(type, value);
   });
   return { sql: statement.text, parameters };
-}
-
-/** The ExecutionParameters alone (the statement's literals, in order). */
-export function executionParameters(query: NamedQuery, params: StatementParams, page?: PageSelection, privacy?: Privacy): string[] {
-  return athenaStatement(query, params, page, privacy).parameters;
 }
