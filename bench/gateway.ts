@@ -7,7 +7,6 @@
 import autocannon from 'autocannon';
 import { localPrivacy } from '../harness/privacy.ts';
 import { catalog } from '../src/lambda/catalog.ts';
-import { engineConfig } from '../src/lambda/config.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryRequest } from '../src/lambda/engine/types.ts';
 import { rssMiB, startGateway } from '../harness/gateway.ts';
@@ -57,8 +56,7 @@ export async function measureGateway(lakeDir: string, keysDir: string, seconds: 
   const count = catalog().get('count_orders_by_range')!;
   const listing = catalog().get('all_orders_by_range')!;
 
-  const cfg = engineConfig();
-  const engine = await DuckDbEngine.create({ lakeDir, threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  const engine = await DuckDbEngine.fromConfig(lakeDir);
   let countEngineMs: number;
   let listingEngineMs: number;
   try {

@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { catalog } from '../src/lambda/catalog.ts';
-import { engineConfig } from '../src/lambda/config.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import { PII_MODES, type PiiMode } from '../src/lambda/privacy/modes.ts';
 import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
@@ -21,8 +20,7 @@ export interface PrivacyFigures {
 }
 
 export async function measurePrivacy(lakeDir: string, clientId: number, runs: number): Promise<PrivacyFigures> {
-  const cfg = engineConfig();
-  const engine = await DuckDbEngine.create({ lakeDir, threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  const engine = await DuckDbEngine.fromConfig(lakeDir);
   const listing = catalog().get('all_orders_by_range')!;
   const key = new PseudonymKey(randomBytes(32));
   const request = (mode: PiiMode) => ({

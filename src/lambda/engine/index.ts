@@ -3,7 +3,7 @@
  * across warm Lambda invocations, and under `npm start` one engine (one DuckDB instance, one
  * copy of the rollups) serves every function of the local gateway (src/lambda/process-shared.ts).
  */
-import { engineConfig, lakeDir } from '../config.ts';
+import { engineConfig } from '../config.ts';
 import { processShared } from '../process-shared.ts';
 import type { QueryEngine } from './types.ts';
 
@@ -15,14 +15,13 @@ export function getEngine(): Promise<QueryEngine> {
 }
 
 async function createEngine(): Promise<QueryEngine> {
-  const cfg = engineConfig();
-  if (cfg.engine === 'athena') {
+  if (engineConfig().engine === 'athena') {
     const { AthenaEngine } = await import('./athena/engine.ts');
     return AthenaEngine.fromConfig();
   }
   // Imported lazily: the native DuckDB module is not in the Lambda bundle (Athena runs there).
   const { DuckDbEngine } = await import('./duckdb/engine.ts');
-  return DuckDbEngine.create({ lakeDir: lakeDir(), threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  return DuckDbEngine.fromConfig();
 }
 
 /** For tests: use this engine instead of the configured one. */

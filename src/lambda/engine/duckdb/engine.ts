@@ -8,6 +8,7 @@
  */
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { NamedQuery } from '../../catalog.ts';
+import { engineConfig, lakeDir } from '../../config.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../../errors.ts';
 import { LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
 import { withoutQuotedValues } from '../../privacy/redact.ts';
@@ -66,6 +67,12 @@ export class DuckDbEngine implements QueryEngine {
     private readonly rollups: RollupSource | undefined,
     private readonly lakeCopies: LakeCopies | undefined,
   ) {}
+
+  /** The engine as configured (engineConfig: threads, memory, lake copies) over `lake` (the configured lake unless given): the gateway's. */
+  static fromConfig(lake = lakeDir()): Promise<DuckDbEngine> {
+    const cfg = engineConfig();
+    return DuckDbEngine.create({ lakeDir: lake, threads: cfg.duckdbThreads, memoryMb: cfg.duckdbMemoryMb, lakeCopyMb: cfg.duckdbLakeCopyMb });
+  }
 
   static async create(opts: DuckDbOptions): Promise<DuckDbEngine> {
     const db = await DuckDBInstance.create(':memory:', {
