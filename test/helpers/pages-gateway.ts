@@ -6,7 +6,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { localToken } from '../../harness/tokens.ts';
 import { newSecret, serializeSecrets } from '../../src/lambda/identity/oauth/secrets.ts';
 import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
 import { startGateway, type Gateway } from '../../harness/gateway.ts';
@@ -45,7 +45,7 @@ export function pagesGateway(): Promise<PagesGateway> {
         // already stopped
       }
     });
-    const token = (client: number) => mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
+    const token = (client: number) => localToken(keysDir, client, 600);
     return { gateway, token, clientSecret: secret };
   })();
   return shared;

@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { localToken } from '../../harness/tokens.ts';
 import { catalog, type NamedQuery } from '../../src/lambda/catalog.ts';
 import type { DuckDbEngine } from '../../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams, Row } from '../../src/lambda/engine/types.ts';
@@ -30,7 +30,7 @@ describe('gateway over HTTP (serverless offline)', function () {
 
   /** A token for a client, signed with the test's local key exactly as the token CLI signs. */
   const token = (client: number, ttlSec = 600) =>
-    mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec });
+    localToken(keysDir, client, ttlSec);
   // Every answer is checked against the OpenAPI document's schema for its path and status.
   const get = (pathAndQuery: string, headers: Record<string, string> = {}) => fetch(`${gateway.url}${pathAndQuery}`, { headers }).then(conforms);
   const getAs = (client: number, pathAndQuery: string, headers: Record<string, string> = {}) =>

@@ -10,7 +10,7 @@ import { expect } from 'chai';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { localToken } from '../../harness/tokens.ts';
 import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
 import { planNamed } from '../../src/lambda/limits/plans.ts';
 import type { AccessRecord } from '../../src/lambda/usage/record.ts';
@@ -30,7 +30,7 @@ describe('limits and access log over HTTP (serverless offline)', function () {
   const usageDir = scratchPath('usage');
   const accessLog = `${usageDir}/access.log`;
 
-  const token = (client: number) => mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
+  const token = (client: number) => localToken(keysDir, client, 600);
   async function get(path: string, authorization: string | undefined) {
     const r = await fetch(`${gateway.url}${path}`, { headers: authorization ? { Authorization: authorization } : {} });
     return { status: r.status, body: await r.text(), retryAfter: r.headers.get('retry-after') };

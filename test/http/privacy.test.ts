@@ -13,7 +13,7 @@ import { promisify } from 'node:util';
 import { parseAccessTable, serializeAccessTable } from '../../src/lambda/access/model.ts';
 import { catalog } from '../../src/lambda/catalog.ts';
 import { readKeyFile, ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
-import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { localToken } from '../../harness/tokens.ts';
 import { accessControlKey } from '../../src/lambda/lake/layout.ts';
 import type { PiiMode } from '../../src/lambda/privacy/modes.ts';
 import { applyCommand, parseCommand } from '../../src/ops/acl-edit.ts';
@@ -59,7 +59,7 @@ describe('privacy over HTTP: the leak canary (serverless offline)', function () 
     gateway = await startGateway({ LAKEGATE_LAKE_DIR: lakeDir, LAKEGATE_KEYS_DIR: keysDir, LAKEGATE_ACCESS_LOG_FILE: accessLog, LAKEGATE_LOG_LEVEL: 'debug' });
     // Every page of the range, in JSON and in CSV, for each client.
     for (const [mode, client] of Object.entries(CLIENTS) as [PiiMode, number][]) {
-      const bearer = `Bearer ${mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 })}`;
+      const bearer = `Bearer ${localToken(keysDir, client, 600)}`;
       for (const accept of ['application/json', 'text/csv']) {
         let next: string | null = null;
         do {

@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { mockClient } from 'aws-sdk-client-mock';
 import { GetCrawlerCommand, GlueClient, StartCrawlerCommand } from '@aws-sdk/client-glue';
-import { mintLocalToken } from '../../src/lambda/identity/tokens/mint.ts';
+import { localToken } from '../../harness/tokens.ts';
 import { catalog } from '../../src/lambda/catalog.ts';
 import { smokeApi, smokeCrawler, smokeReport } from '../../src/ops/aws/smoke.ts';
 import { ensureLocalKeys } from '../../src/lambda/identity/keys/key-files.ts';
@@ -17,7 +17,7 @@ describe('npm run smoke', function () {
   this.timeout(180_000);
   let gateway: Gateway;
   let keysDir: string;
-  const token = (client: number) => mintLocalToken(keysDir, client, { issuer: 'lakegate-local', audience: 'lakegate-api', ttlSec: 600 });
+  const token = (client: number) => localToken(keysDir, client, 600);
 
   before(async () => {
     const { dir } = await testLake();
