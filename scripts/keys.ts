@@ -9,10 +9,7 @@
  * LAKEGATE_PSEUDONYM_SECRET_TTL_MS.
  * On AWS the signing keys are KMS keys and the pseudonym secret an SSM parameter: docs/aws.md.
  */
-import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { KEY_FILES } from '../src/lambda/identity/keys/key-files.ts';
-import { writeFileAtomicSync } from '../src/shared/atomic-file.ts';
+import { writeNewSecret } from '../src/lambda/identity/keys/key-files.ts';
 import { keysDir } from '../src/lambda/config.ts';
 import { KeyRingError, readKeyRing, retireKey, rotateKey } from '../src/lambda/identity/keys/local-ring.ts';
 
@@ -32,7 +29,7 @@ try {
     const key = rotateKey(dir);
     console.log(`new current key ${key.kid}: new tokens carry this kid; older keys verify until retired`);
   } else if (command === 'rotate-pseudonyms' && args.length === 0) {
-    writeFileAtomicSync(path.join(dir, KEY_FILES.pseudonymSecret), `${randomBytes(32).toString('base64')}\n`, 0o600);
+    writeNewSecret(dir, 'pseudonymSecret');
     console.log('new pseudonym secret: every pseudonym changes (a running gateway follows within LAKEGATE_PSEUDONYM_SECRET_TTL_MS)');
   } else if (command === 'retire' && args.length === 1) {
     const key = retireKey(dir, args[0]!);

@@ -15,8 +15,13 @@ export const KEY_FILES = {
   privateKey: 'jwt-private.pem', publicKey: 'jwt-public.pem', pageSecret: 'page-token.key', pseudonymSecret: 'pseudonym.key',
 } as const;
 
-/** Write a key file atomically with owner-only permissions (callers create only missing files). */
+/** Write a key file atomically with owner-only permissions. */
 const createSecretFile = (file: string, content: string) => writeFileAtomicSync(file, content, 0o600);
+
+/** A new random 256-bit secret (base64) in `name`, replacing any there (`npm run keys -- rotate-pseudonyms`). */
+export function writeNewSecret(dir: string, name: 'pageSecret' | 'pseudonymSecret'): void {
+  createSecretFile(path.join(dir, KEY_FILES[name]), `${randomBytes(32).toString('base64')}\n`);
+}
 
 /** Make sure the local keys exist; returns their folder. Safe to call concurrently-ish (first writer wins). */
 export function ensureLocalKeys(dir: string): string {
@@ -28,10 +33,7 @@ export function ensureLocalKeys(dir: string): string {
     createSecretFile(pub, pair.publicKey.export({ type: 'spki', format: 'pem' }).toString());
     createSecretFile(priv, pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   }
-  for (const name of [KEY_FILES.pageSecret, KEY_FILES.pseudonymSecret]) {
-    const secret = path.join(dir, name);
-    if (!existsSync(secret)) createSecretFile(secret, `${randomBytes(32).toString('base64')}\n`);
-  }
+  for (const name of ['pageSecret', 'pseudonymSecret'] as const) if (!existsSync(path.join(dir, KEY_FILES[name]))) writeNewSecret(dir, name);
   return dir;
 }
 
