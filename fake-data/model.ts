@@ -29,6 +29,7 @@
 
 import { sqlString } from '../src/shared/sql-literal.ts';
 import { PEOPLE, MAIL_DOMAIN_SHARES, type CityPhone } from './people.ts';
+import { DAY_TEXT } from '../src/shared/time.ts';
 
 export interface LakeModel {
   /** Integer seed of every draw. */
@@ -146,7 +147,7 @@ export function modelStatements(m: LakeModel): ModelStatement[] {
   if (!Number.isSafeInteger(m.seed) || !Number.isSafeInteger(m.trackcodes) || m.trackcodes < 1) {
     throw new Error('invalid lake model');
   }
-  for (const d of [m.start, m.end]) if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new Error('invalid lake window');
+  for (const d of [m.start, m.end]) if (!DAY_TEXT.test(d)) throw new Error('invalid lake window');
   const seed = m.seed;
   const start = `DATE '${m.start}'`;
   const end = `TIMESTAMP '${m.end} 00:00:00'`;

@@ -13,6 +13,7 @@ import { catalog } from '../src/lambda/catalog.ts';
 import { smokeApi, smokeCrawler, smokeReport, smokeToken, type SmokeStep } from '../src/ops/aws/smoke.ts';
 import { STAGE_NAME } from '../src/lambda/ids.ts';
 import { stackName, stackOutputs } from '../src/ops/aws/stack.ts';
+import { DAY_TEXT } from '../src/shared/time.ts';
 
 const USAGE = 'usage: npm run smoke -- --stage <stage> [--region <region>] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--no-crawl]';
 function fail(message: string): never {
@@ -30,10 +31,9 @@ try {
   fail((e as Error).message);
 }
 if (!values.stage || !STAGE_NAME.test(values.stage)) fail('--stage is required (lower-case letters and digits)');
-const day = /^\d{4}-\d{2}-\d{2}$/;
 const from = values.from ?? '2024-03-01';
 const to = values.to ?? '2024-03-08';
-if (!day.test(from) || !day.test(to)) fail('--from and --to are YYYY-MM-DD');
+if (!DAY_TEXT.test(from) || !DAY_TEXT.test(to)) fail('--from and --to are YYYY-MM-DD');
 
 const region = values.region ?? process.env.AWS_REGION ?? 'us-east-1';
 const outputs = await stackOutputs(values.stage, region);

@@ -3,6 +3,9 @@
 /** Milliseconds in a UTC day (UTC days have no DST: every `dt=` partition is exactly this long). */
 export const DAY_MS = 86_400_000;
 
+/** A day as the lake, the rollups and the commands write it: `YYYY-MM-DD` (its shape only). */
+export const DAY_TEXT = /^\d{4}-\d{2}-\d{2}$/;
+
 /** The UTC day `YYYY-MM-DD` of an instant (epoch ms). */
 export const dayOf = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 

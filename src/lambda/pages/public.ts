@@ -17,6 +17,7 @@ import { COMMON_HEADERS, errorResponse } from '../api/response.ts';
 import { LOCAL_SERVER, openApiDocument, type DataWindow, type Server } from '../openapi/document.ts';
 import { ASSETS, CONTENT_SECURITY_POLICY, PAGES, assetText, type Asset } from './assets.ts';
 import { headerValue } from '../api/headers.ts';
+import { DAY_TEXT } from '../../shared/time.ts';
 
 const HOST = /^[A-Za-z0-9.-]{1,253}(:\d{1,5})?$/;
 const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
@@ -36,8 +37,7 @@ export function serversFor(event: Pick<APIGatewayProxyEvent, 'headers' | 'reques
   return host && HOST.test(host) ? [{ url: `http://${host}`, description: 'this local gateway' }] : [LOCAL_SERVER];
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const isDay = (v: unknown): v is string => typeof v === 'string' && DAY.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
+const isDay = (v: unknown): v is string => typeof v === 'string' && DAY_TEXT.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`));
 const windows = new Map<string, DataWindow>();
 
 /**

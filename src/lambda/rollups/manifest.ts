@@ -8,6 +8,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeFileAtomicSync } from '../../shared/atomic-file.ts';
 import path from 'node:path';
+import { DAY_TEXT } from '../../shared/time.ts';
 
 /** One data file: name (local) or key (S3), and its size + mtime (local) or ETag (S3). */
 export type FileMark = readonly [name: string, size: number, version: number | string];
@@ -53,7 +54,7 @@ export function parseManifest(text: string): RollupManifest {
   for (const [table, days] of Object.entries(m.tables)) {
     if (typeof days !== 'object' || days === null) throw new Error(`rollup manifest: table ${table} is not a map of days`);
     for (const [day, record] of Object.entries(days)) {
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !isDay(record)) throw new Error(`rollup manifest: bad record for ${table} ${day}`);
+      if (!DAY_TEXT.test(day) || !isDay(record)) throw new Error(`rollup manifest: bad record for ${table} ${day}`);
     }
   }
   return m;
@@ -78,7 +79,7 @@ export const partitionDir = (lakeDir: string, table: string, day: string): strin
 /** The days a partitioned table has on disk now (its `dt=YYYY-MM-DD` folders), in order; none without the table's folder. */
 export function partitionDays(lakeDir: string, table: string): string[] {
   try {
-    return readdirSync(path.join(lakeDir, table)).filter((n) => /^dt=\d{4}-\d{2}-\d{2}$/.test(n)).map((n) => n.slice(3)).sort();
+    return readdirSync(path.join(lakeDir, table)).filter((n) => n.startsWith('dt=') && DAY_TEXT.test(n.slice(3))).map((n) => n.slice(3)).sort();
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;

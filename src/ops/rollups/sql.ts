@@ -10,7 +10,7 @@ import { queriesDir } from '../../lambda/config.ts';
 import { timestampLiteral, stringLiteral } from '../../lambda/engine/athena/literals.ts';
 import { ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
 import { compileNamedParams } from '../../lambda/named-params.ts';
-import { DAY_MS } from '../../shared/time.ts';
+import { DAY_MS, DAY_TEXT } from '../../shared/time.ts';
 
 export type RollupSqlKind = 'build' | 'check';
 
@@ -22,14 +22,12 @@ export function rollupSqlSource(kind: RollupSqlKind, table: string): string {
   return readFileSync(rollupSqlFile(kind, table), 'utf8');
 }
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
 /**
  * The SQL of one kind for the days `days` (sorted `YYYY-MM-DD`): `[:day_from, :day_to)` spans
  * them and a `dt IN (…)` keeps exactly those days (stale days need not be contiguous).
  */
 export function rollupSqlForDays(kind: RollupSqlKind, table: LakeTable, days: readonly string[]): string {
-  if (days.length === 0 || !days.every((d) => DAY.test(d))) throw new Error('rollup SQL needs days as YYYY-MM-DD');
+  if (days.length === 0 || !days.every((d) => DAY_TEXT.test(d))) throw new Error('rollup SQL needs days as YYYY-MM-DD');
   const sorted = [...days].sort();
   const from = new Date(`${sorted[0]}T00:00:00Z`);
   const to = new Date(Date.parse(`${sorted.at(-1)}T00:00:00Z`) + DAY_MS);
