@@ -81,6 +81,13 @@ export const LAKE_TABLES = [
   ]),
 ] as const satisfies readonly LakeTable[];
 
+/** The lake table of this name (a name the code itself holds: a catalog's table, a rollup's source). */
+export function lakeTable(name: string): LakeTable {
+  const t = (LAKE_TABLES as readonly LakeTable[]).find((x) => x.name === name);
+  if (!t) throw new Error(`no lake table ${name}`);
+  return t;
+}
+
 /** The raw fact tables (what the named queries read; rollups are derived from them). */
 export const FACT_TABLES = LAKE_TABLES.filter((t: LakeTable) => t.partitionedByDt && !t.rollupOf).map((t) => t.name);
 

@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
+import { lakeTable, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
 import { staleDays, type RollupBuildReport } from './build.ts';
 import { emptyManifest, MANIFEST_FILE, parseManifest, type FileMark, type RollupDay, type RollupManifest } from '../../lambda/rollups/manifest.ts';
 import { listPartitions } from '../../lambda/rollups/s3-listing.ts';
@@ -119,7 +119,7 @@ export async function rebuildRollupsWithAthena(target: AthenaRollupTarget): Prom
   const tables: Record<string, Record<string, RollupDay>> = { ...read.manifest.tables };
   const reports: RollupBuildReport[] = [];
   for (const t of ROLLUP_TABLES) {
-    const source = LAKE_TABLES.find((s) => s.name === t.rollupOf)!;
+    const source = lakeTable(t.rollupOf!);
     const marks = await listPartitions(s3, bucket, source.name);
     const written = await listPartitions(s3, bucket, t.name);
     const recorded = { ...(tables[t.name] ?? {}) };

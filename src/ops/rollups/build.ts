@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { narrowedFactRelation } from '../../lambda/engine/duckdb/views.ts';
-import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
+import { lakeTable, ROLLUP_TABLES, type LakeTable } from '../../lambda/lake/layout.ts';
 import { sqlString } from '../../shared/sql-literal.ts';
 import { Progress } from '../progress.ts';
 import {
@@ -58,7 +58,7 @@ export async function buildRollups(opts: RollupBuildOptions): Promise<RollupBuil
   const manifest: RollupManifest = readLocalManifest(opts.lakeDir);
   const tables = { ...manifest.tables };
   const plans = ROLLUP_TABLES.map((t) => {
-    const source = LAKE_TABLES.find((s) => s.name === t.rollupOf)!;
+    const source = lakeTable(t.rollupOf!);
     const marks = new Map<string, PartitionMark>();
     for (const day of partitionDays(opts.lakeDir, source.name)) {
       const mark = markPartition(partitionDir(opts.lakeDir, source.name, day));

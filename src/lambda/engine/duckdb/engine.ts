@@ -10,7 +10,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import type { NamedQuery } from '../../catalog.ts';
 import { engineConfig, lakeDir } from '../../config.ts';
 import { DataUnavailable, EngineFailure, EngineTimeout } from '../../errors.ts';
-import { LAKE_TABLES, type LakeTable } from '../../lake/layout.ts';
+import { LAKE_TABLES, lakeTable, type LakeTable } from '../../lake/layout.ts';
 import { withoutQuotedValues } from '../../privacy/redact.ts';
 import { keysetOfCursor } from '../cursor.ts';
 import { nextPageCursor } from '../keyset.ts';
@@ -55,7 +55,6 @@ const NARROW_MAX_DAYS = 62;
 /** Failures that mean "the lake's files are unreadable", not "our SQL is wrong". */
 const DATA_FAULT = /(No files found|Could not open file|No such file|No magic bytes|not a parquet file|[Cc]orrupt|IO Error|Invalid Input Error: .*\.parquet)/;
 
-const tableNamed = (name: string): LakeTable => LAKE_TABLES.find((t) => t.name === name)!;
 
 export class DuckDbEngine implements QueryEngine {
   readonly name = 'duckdb' as const;
@@ -175,7 +174,7 @@ export class DuckDbEngine implements QueryEngine {
     if (statement.source === 'raw') await this.pointFacts(session, statement.query, statement.rawDays);
     else {
       await this.pointFacts(session, statement.query, statement.rawDays, true);
-      const rollup = tableNamed(path!.table);
+      const rollup = lakeTable(path!.table);
       await this.pool.setView(session, rollup.name, days!.relation(statement.spanDays));
     }
     await this.pointDimensions(session, statement.query);
@@ -190,7 +189,7 @@ export class DuckDbEngine implements QueryEngine {
    */
   private async pointFacts(session: Session, query: NamedQuery, days: readonly string[], exactly = false): Promise<void> {
     for (const name of query.factTables) {
-      const t = tableNamed(name);
+      const t = lakeTable(name);
       const copied = days.length > 0 ? await this.lakeCopies?.relation(t, days) : undefined;
       // The files are listed only when the copy cannot serve (listing a week's folders costs ~1.5 ms).
       const listed = copied === undefined && (exactly || days.length <= NARROW_MAX_DAYS) ? await narrowedFactRelation(this.lakeDir, t, days) : undefined;
@@ -200,7 +199,7 @@ export class DuckDbEngine implements QueryEngine {
 
   /** Point the dimension tables a query reads at their in-memory copies while those are exact (else their files). */
   private async pointDimensions(session: Session, query: NamedQuery): Promise<void> {
-    for (const name of query.dimensionTables) await this.pool.setView(session, name, await this.lakeCopies?.relation(tableNamed(name)));
+    for (const name of query.dimensionTables) await this.pool.setView(session, name, await this.lakeCopies?.relation(lakeTable(name)));
   }
 
   /**

@@ -16,7 +16,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { RollupPath } from '../../catalog.ts';
 import { errorFields, log } from '../../log.ts';
-import { LAKE_TABLES, ROLLUP_TABLES, type LakeTable } from '../../lake/layout.ts';
+import { lakeTable, ROLLUP_TABLES, type LakeTable } from '../../lake/layout.ts';
 import {
   emptyManifest, localDayUsable, localRollupIntact, localSourceUnchanged, MANIFEST_FILE, partitionDir, readLocalManifest,
   type RollupDay, type RollupManifest,
@@ -54,7 +54,7 @@ export class RollupSource {
   async days(path_: RollupPath): Promise<RollupDays> {
     const manifest = this.readManifest();
     const records = manifest?.value.tables[path_.table] ?? {};
-    const table = LAKE_TABLES.find((t) => t.name === path_.table)!;
+    const table = lakeTable(path_.table);
     const source = path_.factTables[0]!;
     const copy = this.inMemory && manifest ? await this.copy(table, manifest).catch(() => undefined) : undefined;
     if (copy) {
