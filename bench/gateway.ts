@@ -4,14 +4,13 @@
  * configured as the gateway's), and the gateway's floor (GET /whoami: the same authorizer, no
  * engine), with the gateway process's memory.
  */
+import { engineMedian } from './engine-median.ts';
 import autocannon from 'autocannon';
 import { localPrivacy } from '../harness/privacy.ts';
 import { catalog } from '../src/lambda/catalog.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
-import type { QueryRequest } from '../src/lambda/engine/types.ts';
 import { rssMiB, startGateway } from '../harness/gateway.ts';
 import { localToken } from '../harness/tokens.ts';
-import { median } from '../src/shared/stats.ts';
 import { WEEK } from './queries.ts';
 
 export interface LoadFigure {
@@ -38,17 +37,6 @@ async function load(url: string, token: string, seconds: number, connections: nu
 }
 
 /** Median of `runs` in-process runs of a request, on an engine configured as the gateway's. */
-async function engineMedian(engine: DuckDbEngine, request: () => QueryRequest, runs: number): Promise<number> {
-  for (let i = 0; i < 5; i++) await engine.run(request());
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await engine.run(request());
-    ms.push(performance.now() - t);
-  }
-  return median(ms);
-}
-
 export async function measureGateway(lakeDir: string, keysDir: string, seconds: number, connections: number) {
   const range = `from=${WEEK.from.toISOString()}&to=${WEEK.to.toISOString()}`;
   const token = localToken(keysDir, 4);
@@ -61,10 +49,10 @@ export async function measureGateway(lakeDir: string, keysDir: string, seconds: 
   let listingEngineMs: number;
   try {
     await engine.copiesReady();
-    countEngineMs = await engineMedian(engine, () => ({ query: count, params, deadline: Date.now() + 30_000 }), 30);
+    countEngineMs = (await engineMedian(engine, () => ({ query: count, params, deadline: Date.now() + 30_000 }), 30, 5)).ms;
     // Client 4 is masked (no pii in its rule): the engine does what the gateway's handler asks of it.
     const privacy = localPrivacy(keysDir, 'masked');
-    listingEngineMs = await engineMedian(engine, () => ({ query: listing, params, page: { size: listing.page!.default }, deadline: Date.now() + 30_000, privacy }), 30);
+    listingEngineMs = (await engineMedian(engine, () => ({ query: listing, params, page: { size: listing.page!.default }, deadline: Date.now() + 30_000, privacy }), 30, 5)).ms;
   } finally {
     await engine.close();
   }

@@ -1,11 +1,11 @@
 /** Each named query's DuckDB latency (median of N runs) and the share of fact bytes it reads. */
+import { engineMedian } from './engine-median.ts';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { catalog } from '../src/lambda/catalog.ts';
 import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams } from '../src/lambda/engine/types.ts';
 import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
-import { median } from '../src/shared/stats.ts';
 import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
 import { randomBytes } from 'node:crypto';
 
@@ -45,16 +45,7 @@ export async function measureQueries(lake: string, clientId: number, runs: numbe
         privacy,
         ...(query.page ? { page: { size: query.page.default } } : {}),
       });
-      const time = async (range: typeof WEEK) => {
-        await engine.run(request(range)); // warm-up
-        const ms: number[] = [];
-        for (let i = 0; i < runs; i++) {
-          const t = performance.now();
-          await engine.run(request(range));
-          ms.push(performance.now() - t);
-        }
-        return median(ms);
-      };
+      const time = async (range: typeof WEEK) => (await engineMedian(engine, () => request(range), runs)).ms;
       const profile = await cold.profile(request(WEEK));
       figures.push({ query: query.name, week: await time(WEEK), year: await time(YEAR), weekBytesShare: profile.bytesRead / total });
     }

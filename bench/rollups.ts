@@ -4,6 +4,7 @@
  * bytes read from storage for a 365-day answer (rollup path vs raw, caches off), and the time to
  * build every rollup day of the lake from scratch (into a scratch folder beside the lake's facts).
  */
+import { engineMedian } from './engine-median.ts';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +13,6 @@ import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams, QueryRequest } from '../src/lambda/engine/types.ts';
 import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
 import { buildRollups } from '../src/ops/rollups/build.ts';
-import { median } from '../src/shared/stats.ts';
 
 export const WEEK = { from: new Date('2024-06-03T00:00:00Z'), to: new Date('2024-06-10T00:00:00Z') };
 export const YEAR = { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2025-01-01T00:00:00Z') };
@@ -37,17 +37,6 @@ const request = (query: NamedQuery, range: typeof WEEK, clientId: number): Query
   ...(query.page ? { page: { size: query.page.default } } : {}),
 });
 
-async function medianOf(engine: DuckDbEngine, req: () => QueryRequest, runs: number): Promise<{ ms: number; source: string }> {
-  const first = await engine.run(req()); // warm-up (and the in-memory rollup copy)
-  const ms: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t = performance.now();
-    await engine.run(req());
-    ms.push(performance.now() - t);
-  }
-  return { ms: median(ms), source: String(first.stats.source) };
-}
-
 export async function measureRollups(lake: string, clientId: number, runs: number): Promise<{ queries: RollupFigure[]; page: { week: number; year: number } }> {
   const opts = { lakeDir: lake, threads: 1, memoryMb: 1024 };
   const rollups = await DuckDbEngine.create(opts);
@@ -57,9 +46,9 @@ export async function measureRollups(lake: string, clientId: number, runs: numbe
   const queries: RollupFigure[] = [];
   try {
     for (const query of [...catalog().values()].filter((q) => q.rollup)) {
-      const week = await medianOf(rollups, () => request(query, WEEK, clientId), runs);
-      const year = await medianOf(rollups, () => request(query, YEAR, clientId), runs);
-      const yearRaw = await medianOf(raw, () => request(query, YEAR, clientId), Math.min(runs, 7));
+      const week = await engineMedian(rollups, () => request(query, WEEK, clientId), runs);
+      const year = await engineMedian(rollups, () => request(query, YEAR, clientId), runs);
+      const yearRaw = await engineMedian(raw, () => request(query, YEAR, clientId), Math.min(runs, 7));
       const bytesRollup = (await coldRollups.profile(request(query, YEAR, clientId), { rollups: true })).bytesRead;
       const bytesWarm = (await rollups.profile(request(query, YEAR, clientId), { rollups: true })).bytesRead;
       const bytesRaw = (await coldRaw.profile(request(query, YEAR, clientId))).bytesRead;
@@ -67,8 +56,8 @@ export async function measureRollups(lake: string, clientId: number, runs: numbe
     }
     const pageQuery = catalog().get('all_orders_by_range')!;
     const page = {
-      week: (await medianOf(raw, () => request(pageQuery, WEEK, clientId), runs)).ms,
-      year: (await medianOf(raw, () => request(pageQuery, YEAR, clientId), Math.min(runs, 7))).ms,
+      week: (await engineMedian(raw, () => request(pageQuery, WEEK, clientId), runs)).ms,
+      year: (await engineMedian(raw, () => request(pageQuery, YEAR, clientId), Math.min(runs, 7))).ms,
     };
     return { queries, page };
   } finally {
