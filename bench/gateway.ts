@@ -4,7 +4,6 @@
  * configured as the gateway's), and the gateway's floor (GET /whoami: the same authorizer, no
  * engine), with the gateway process's memory.
  */
-import { engineMedian } from './engine-median.ts';
 import autocannon from 'autocannon';
 import { localPrivacy } from '../harness/privacy.ts';
 import { catalog } from '../src/lambda/catalog.ts';
@@ -12,6 +11,7 @@ import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import { rssMiB, startGateway } from '../harness/gateway.ts';
 import { localToken } from '../harness/tokens.ts';
 import { WEEK } from './queries.ts';
+import { engineMedian } from './engine-median.ts';
 
 export interface LoadFigure {
   path: string;

@@ -1,5 +1,4 @@
 /** Each named query's DuckDB latency (median of N runs) and the share of fact bytes it reads. */
-import { engineMedian } from './engine-median.ts';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { catalog } from '../src/lambda/catalog.ts';
@@ -8,6 +7,7 @@ import type { QueryParams } from '../src/lambda/engine/types.ts';
 import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
 import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
 import { randomBytes } from 'node:crypto';
+import { engineMedian } from './engine-median.ts';
 
 
 function factBytes(lake: string): number {

@@ -4,7 +4,7 @@
  * bytes read from storage for a 365-day answer (rollup path vs raw, caches off), and the time to
  * build every rollup day of the lake from scratch (into a scratch folder beside the lake's facts).
  */
-import { engineMedian } from './engine-median.ts';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,8 @@ import { DuckDbEngine } from '../src/lambda/engine/duckdb/engine.ts';
 import type { QueryParams, QueryRequest } from '../src/lambda/engine/types.ts';
 import { FACT_TABLES } from '../src/lambda/lake/layout.ts';
 import { buildRollups } from '../src/ops/rollups/build.ts';
+import { PseudonymKey } from '../src/lambda/privacy/pseudonym-key.ts';
+import { engineMedian } from './engine-median.ts';
 
 export const WEEK = { from: new Date('2024-06-03T00:00:00Z'), to: new Date('2024-06-10T00:00:00Z') };
 export const YEAR = { from: new Date('2024-01-01T00:00:00Z'), to: new Date('2025-01-01T00:00:00Z') };
@@ -30,10 +32,14 @@ export interface RollupFigure {
   bytesRaw: number;
 }
 
+/** What a client gets by default: personal columns masked (the key's value does not change the work). */
+const PRIVACY = { mode: 'masked' as const, key: new PseudonymKey(randomBytes(32)) };
+
 const request = (query: NamedQuery, range: typeof WEEK, clientId: number): QueryRequest => ({
   query,
   params: { ...range, client_id: clientId, all_clients: false, ...(query.limit ? { limit: query.limit.default } : {}) } as QueryParams,
   deadline: Date.now() + 120_000,
+  privacy: PRIVACY,
   ...(query.page ? { page: { size: query.page.default } } : {}),
 });
 
